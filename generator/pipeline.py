@@ -1,0 +1,47 @@
+"""The render pipeline, file in to files out: read, validate, resolve, render.
+
+`render_directory` reads; `render_environment` is the pure part the tests and other
+commands share.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from generator.environment import Environment
+from generator.errors import Problem, TopologyError
+from generator.load import load_topology
+from generator.lockfile import LOCK_FILE, Lock, parse_lock
+from generator.render import Rendered, modules_dir, render
+
+TOPOLOGY_FILE = "topology.yaml"
+
+
+def read_environment(directory: Path) -> Environment:
+    topology_path = directory / TOPOLOGY_FILE
+    if not topology_path.is_file():
+        raise TopologyError(
+            [Problem(str(topology_path), 0, 0, "", "no topology.yaml in this directory")]
+        )
+    lock: Lock | None = None
+    lock_path = directory / LOCK_FILE
+    if lock_path.is_file():
+        lock = parse_lock(lock_path.read_text(), str(lock_path))
+    display = os.path.relpath(topology_path) if topology_path.is_absolute() else str(topology_path)
+    try:
+        text = topology_path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise TopologyError(
+            [Problem(display, 1, 1, "", f"not UTF-8 text ({exc.reason})")]
+        ) from None
+    return Environment(load_topology(text, display, lock), lock)
+
+
+def modules_source_for(directory: Path) -> str:
+    return Path(os.path.relpath(modules_dir(), directory.resolve())).as_posix()
+
+
+def render_directory(directory: Path) -> Rendered:
+    env = read_environment(directory)
+    return render(env, modules_source_for(directory))

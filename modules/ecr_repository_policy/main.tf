@@ -1,0 +1,4 @@
+resource "aws_ecr_repository_policy" "this" {
+  repository = var.repository
+  policy     = var.policy
+}

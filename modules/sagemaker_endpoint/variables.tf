@@ -1,0 +1,31 @@
+variable "name" {
+  description = "Name of the endpoint (what applications invoke)."
+  type        = string
+}
+
+variable "config_name" {
+  description = "Name of the endpoint configuration (gen suffixes a digest of the variants)."
+  type        = string
+}
+
+variable "kms_key_arn" {
+  description = "KMS key that encrypts the ML storage volumes of the endpoint instances."
+  type        = string
+}
+
+variable "variants" {
+  description = "Production variants, in order."
+  type = list(object({
+    name           = string
+    model_name     = string
+    instance_type  = string
+    instance_count = number
+    weight         = number
+  }))
+}
+
+variable "tags" {
+  description = "Tags of the configuration and the endpoint."
+  type        = map(string)
+  default     = {}
+}
