@@ -70,6 +70,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.errors import ToolError
+
 __all__ = [
     "CHECKOV_VERSION",
     "CheckResult",
@@ -106,7 +108,7 @@ _OFFLINE_ENV = {
 }
 
 
-class CheckovError(Exception):
+class CheckovError(ToolError):
     """checkov is missing, failed to run, or produced output that could not be parsed."""
 
 

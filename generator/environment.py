@@ -6,11 +6,23 @@ the access model and the renderer only ask it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from generator import arns
 from generator.lockfile import Lock
 from generator.topology import EcrImage, Model, PrivateImage, Stage, Topology
+
+# SageMaker hosting instance families whose instances carry local NVMe instance storage: a "d"
+# after the generation (m5d, c5d, r5d, g4dn, p3dn, p4d, m6id, ...) or families that always
+# have it (g5, g6, g6e, p5, trn1, trn2).
+_LOCAL_STORAGE = re.compile(
+    r"^ml\.(?:[a-z]+\d+[a-z]*d[a-z]*|g5|g6|g6e|p5|p5e|p5en|trn1|trn1n|trn2)\."
+)
+
+
+def has_local_storage(instance_type: str) -> bool:
+    return bool(_LOCAL_STORAGE.match(instance_type))
 
 
 @dataclass(frozen=True)
@@ -180,6 +192,14 @@ class Environment:
             for v in spec.variants
         ]
         return f"{endpoint}"[:54] + f"-{arns.short_hash(*parts)}"
+
+    def needs_volume_key(self, stage: Stage, endpoint: str) -> bool:
+        """False when a variant runs on an instance type with local NVMe storage: SageMaker
+        encrypts those volumes in hardware and CreateEndpointConfig fails if KmsKeyId is set
+        (CreateEndpointConfig API reference, KmsKeyId)."""
+        return not any(
+            has_local_storage(v.instance_type) for v in stage.endpoints[endpoint].variants
+        )
 
     def volume_key_alias(self, stage: Stage) -> str:
         return f"{self.name}/{stage.name}/sagemaker-endpoint-volumes"

@@ -109,23 +109,32 @@ def rendered_principals(paths: Iterable[AccessPath]) -> list[str]:
 
 
 def _resource_statements(paths: Iterable[AccessPath], with_resource: bool) -> list[Document]:
-    groups: dict[tuple[Any, ...], list[AccessPath]] = {}
+    """Statements of a resource policy: principals merged per (actions, resources,
+    conditions), then resources merged per (actions, principals, conditions)."""
+    Key = tuple[tuple[str, ...], tuple[Condition, ...], str]
+    by_resources: dict[tuple[Key, tuple[str, ...]], list[AccessPath]] = {}
     for p in paths:
         if p.principal.kind == "account" and not p.cross_account:
             continue  # an account's own root in its own resource policy grants nothing
         conditions = tuple(sorted({*p.conditions, *p.resource_conditions}))
-        group_key = (p.actions, p.resources if with_resource else (), conditions)
-        groups.setdefault(group_key, []).append(p)
+        kind = "Service" if p.principal.kind == "service" else "AWS"
+        resources = p.resources if with_resource else ()
+        by_resources.setdefault(((p.actions, conditions, kind), resources), []).append(p)
+    by_principals: dict[tuple[Key, tuple[str, ...]], list[tuple[tuple[str, ...], list[AccessPath]]]]
+    by_principals = {}
+    for (key, resources), group in by_resources.items():
+        principals = tuple(sorted({p.principal.arn for p in group}))
+        by_principals.setdefault((key, principals), []).append((resources, group))
     statements = []
-    for (actions, resources, conditions), group in groups.items():
-        kind = "Service" if group[0].principal.kind == "service" else "AWS"
-        principals = {kind: [p.principal.arn for p in group]}
+    for ((actions, conditions, kind), principals), parts in by_principals.items():
+        resources = sorted({r for rs, _ in parts for r in rs})
+        sid = min(p.sid for _, group in parts for p in group)
         statements.append(
             _statement(
-                min(p.sid for p in group),
+                sid,
                 actions,
                 resources if with_resource else None,
-                principals,
+                {kind: list(principals)},
                 conditions,
             )
         )

@@ -113,7 +113,7 @@ class _Builder:
             inline = policies.identity_policy(self.paths, arn)
             docs = [inline]
             labels = sorted({p.principal.label for p in self.paths if p.principal.arn == arn})
-            name = self.unique(ident("role", role_name, account_id))
+            name = self.unique(self.role_module_name(arn))
             inputs: list[tuple[str, Any]] = [("name", role_name), ("create_role", created)]
             if created:
                 trust = policies.trust_policy(self.paths, arn)
@@ -129,6 +129,17 @@ class _Builder:
             self.role_modules[arn] = name
             self.policy_modules.append(f"module.{name}")
             self.module(name, "iam_role", account_id, inputs, comment="; ".join(labels))
+
+    def role_module_name(self, arn: str) -> str:
+        env = self.env
+        if arn == env.training_role_arn:
+            return "role_training"
+        if arn == env.deployment_role_arn:
+            return "role_deployment"
+        for stage in env.topology.stages:
+            if arn == env.execution_role_arn(stage):
+                return ident("role", stage.name, "execution")
+        return ident("role", arn.split("/", 1)[1])
 
     def training_key(self) -> str:
         env, t = self.env, self.env.topology
@@ -244,18 +255,19 @@ class _Builder:
         account = env.stage_account(stage)
         key = self.unique(ident("kms", stage.name, "endpoint_volumes"))
         volume_policy = policies.key_policy([], account)
-        self.module(
-            key,
-            "kms_key",
-            account,
-            [
-                ("alias", env.volume_key_alias(stage)),
-                ("description", f"gen ({env.name}): {stage.name} endpoint storage volumes"),
-                ("policy", JsonEncode(volume_policy)),
-                ("tags", self.tags),
-            ],
-            comment=f"Stage {stage.name}: key of the endpoints' ML storage volumes.",
-        )
+        if any(env.needs_volume_key(stage, e) for e in stage.endpoints):
+            self.module(
+                key,
+                "kms_key",
+                account,
+                [
+                    ("alias", env.volume_key_alias(stage)),
+                    ("description", f"gen ({env.name}): {stage.name} endpoint storage volumes"),
+                    ("policy", JsonEncode(volume_policy)),
+                    ("tags", self.tags),
+                ],
+                comment=f"Stage {stage.name}: key of the endpoints' ML storage volumes.",
+            )
         credentials: dict[str, str] = {}
         secrets = env.private_secrets(stage)
         if secrets and stage.network is not None:
@@ -347,7 +359,11 @@ class _Builder:
                 [
                     ("name", endpoint_name),
                     ("config_name", env.endpoint_config_name(stage, endpoint_name)),
-                    ("kms_key_arn", Expr(f"module.{key}.key_arn")),
+                    *(
+                        [("kms_key_arn", Expr(f"module.{key}.key_arn"))]
+                        if env.needs_volume_key(stage, endpoint_name)
+                        else []
+                    ),
                     ("variants", variants),
                     ("tags", self.tags),
                 ],

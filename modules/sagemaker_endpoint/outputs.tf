@@ -10,5 +10,5 @@ output "arn" {
 
 output "config_name" {
   description = "Name of the endpoint configuration in service."
-  value       = aws_sagemaker_endpoint_configuration.this.name
+  value       = local.config.name
 }

@@ -9,8 +9,9 @@ variable "config_name" {
 }
 
 variable "kms_key_arn" {
-  description = "KMS key that encrypts the ML storage volumes of the endpoint instances."
+  description = "KMS key that encrypts the ML storage volumes; null only when a variant uses an instance type with local NVMe storage."
   type        = string
+  default     = null
 }
 
 variable "variants" {

@@ -1,0 +1,101 @@
+"""Every golden environment: the render matches the files on disk, and those files are valid
+on their own terms (HCL parses, terraform fmt leaves them alone, they fit the hashicorp/aws
+6.69.1 schema, checkov finds nothing, and they name no account outside the topology)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+from pathlib import Path
+
+import hcl2
+import pytest
+
+from conftest import GOLDEN_DIRS, REPO
+from generator import output
+from generator.checkov_runner import checkov_executable, run_checkov
+from generator.errors import GenError
+from generator.pipeline import render_directory
+from generator.provider_schema import check_hcl_files
+from generator.terraform_fmt import unformatted
+
+IDS = [str(d.relative_to(REPO)) for d in GOLDEN_DIRS]
+MODULE_FILES = sorted((REPO / "modules").glob("*/*.tf"))
+
+
+@pytest.mark.parametrize("env_dir", GOLDEN_DIRS, ids=IDS)
+def test_golden(env_dir: Path, update_goldens: bool) -> None:
+    rendered = render_directory(env_dir)
+    files = {**rendered.files, output.MANIFEST: output.manifest_text(rendered.files)}
+    if update_goldens:
+        output.apply(env_dir, output.plan(env_dir, rendered.files))
+    for name, text in files.items():
+        on_disk = (env_dir / name).read_text()
+        assert on_disk == text, f"{env_dir / name} is stale: run pytest --update-goldens"
+    # Same input, same bytes: a second render is identical.
+    assert render_directory(env_dir).files == rendered.files
+    # Not vacuous: every root has providers, modules and at least one endpoint.
+    assert 'provider "aws"' in files["providers.tf"]
+    assert 'module "endpoint_' in files["main.tf"]
+
+
+@functools.cache
+def _golden_tf() -> dict[str, str]:
+    files = {str(p.relative_to(REPO)): p.read_text() for d in GOLDEN_DIRS for p in d.glob("*.tf")}
+    files.update({str(p.relative_to(REPO)): p.read_text() for p in MODULE_FILES})
+    return files
+
+
+def test_goldens_and_modules_parse() -> None:
+    for name, text in _golden_tf().items():
+        parsed = hcl2.loads(text)
+        assert parsed, f"{name} parsed to nothing"
+
+
+def test_goldens_and_modules_are_fmt_clean() -> None:
+    files = _golden_tf()
+    assert len(files) > 40
+    assert unformatted(files) == []
+
+
+def test_goldens_and_modules_fit_the_provider_schema() -> None:
+    assert check_hcl_files(_golden_tf()) == []
+
+
+@pytest.mark.parametrize("env_dir", GOLDEN_DIRS, ids=IDS)
+def test_golden_names_only_topology_accounts(env_dir: Path) -> None:
+    rendered = render_directory(env_dir)
+    known = set(rendered.env.topology.accounts.values())
+    text = "\n".join(rendered.files.values())
+    named = set(re.findall(r"(?<![0-9])[0-9]{12}(?![0-9])", text))
+    assert named, "no account ID at all: the check would be vacuous"
+    assert named <= known, f"accounts outside the topology: {sorted(named - known)}"
+
+
+def _checkov_available() -> bool:
+    try:
+        checkov_executable()
+    except GenError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(
+    not _checkov_available() and not os.environ.get("CI"),
+    reason="checkov is not installed (make install puts it in .venv-checkov)",
+)
+@pytest.mark.parametrize("env_dir", GOLDEN_DIRS, ids=IDS)
+def test_golden_passes_checkov(env_dir: Path, tmp_path: Path) -> None:
+    # Scan a copy so checkov's scratch files never land in the repository.
+    copy = tmp_path / env_dir.relative_to(REPO)
+    shutil.copytree(env_dir, copy)
+    shutil.copytree(REPO / "modules", tmp_path / "modules")
+    report = run_checkov(copy)
+    assert report.parsing_errors == ()
+    assert report.passed > 20, "checkov checked almost nothing"
+    failures = [f"{c.check_id} {c.resource} ({c.check_name})" for c in report.failed_checks]
+    assert failures == []
+    for skipped in report.skipped_checks:
+        assert len(skipped.suppress_comment or "") > 40, f"skip without a reason: {skipped}"
