@@ -7,7 +7,6 @@ over its AWS limit, a file gen would overwrite); 3 a tool or AWS failed.
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
@@ -125,10 +124,20 @@ def _summary(rendered: Rendered) -> None:
     out.print(sizes)
 
 
+def _register_commands() -> None:
+    from generator import discover_cli, lint_cli, verify_cli
+
+    for module in (lint_cli, verify_cli, discover_cli):
+        module.register(app)
+
+
 @app.command("version")
 def version_command() -> None:
     """Print gen's version."""
     out.print(f"gen {__version__}", markup=False)
+
+
+_register_commands()
 
 
 def main() -> None:
@@ -136,4 +145,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

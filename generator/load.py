@@ -100,15 +100,22 @@ def _unresolved(t: Topology, lock: Lock | None) -> Iterator[tuple[tuple[str | in
         )
 
 
+def _child(current: Any, step: str | int) -> tuple[bool, Any]:
+    if isinstance(current, dict) and step in current:
+        return True, current[step]
+    if isinstance(current, list) and isinstance(step, int) and 0 <= step < len(current):
+        return True, current[step]
+    return False, None
+
+
 def _data_path(loc: tuple[str | int, ...], data: Any) -> tuple[str | int, ...]:
     """The error location with pydantic's union tags removed: only steps into the data."""
     path: list[str | int] = []
     current = data
     for step in loc:
-        if (isinstance(current, dict) and step in current) or (
-            isinstance(current, list) and isinstance(step, int) and step < len(current)
-        ):
-            current = current[step]
+        found, child = _child(current, step)
+        if found:
+            current = child
             path.append(step)
         elif isinstance(current, dict) and isinstance(step, str) and not path_is_tag(step):
             path.append(step)  # a missing or unknown key: still part of the path

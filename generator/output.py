@@ -91,14 +91,14 @@ def apply(directory: Path, the_plan: Plan) -> None:
         for name, text in the_plan.write.items():
             target = directory / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
-            os.chmod(tmp, 0o666 & ~_umask())
-            staged.append((Path(tmp), target))
+            os.chmod(tmp_name, 0o666 & ~_umask())
+            staged.append((Path(tmp_name), target))
     except OSError:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
+        for staged_tmp, _ in staged:
+            staged_tmp.unlink(missing_ok=True)
         raise
     # The manifest goes last: until it is replaced, the old one still describes the files.
     staged.sort(key=lambda pair: pair[1].name == MANIFEST)

@@ -127,13 +127,13 @@ def _resource_statements(paths: Iterable[AccessPath], with_resource: bool) -> li
         by_principals.setdefault((key, principals), []).append((resources, group))
     statements = []
     for ((actions, conditions, kind), principals), parts in by_principals.items():
-        resources = sorted({r for rs, _ in parts for r in rs})
+        merged = sorted({r for rs, _ in parts for r in rs})
         sid = min(p.sid for _, group in parts for p in group)
         statements.append(
             _statement(
                 sid,
                 actions,
-                resources if with_resource else None,
+                merged if with_resource else None,
                 {kind: list(principals)},
                 conditions,
             )

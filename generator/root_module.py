@@ -163,7 +163,7 @@ class _Builder:
         else:
             inputs.append(("existing_key_arn", t.training.kms_key.arn))
         inputs += [("grants", grants), ("tags", self.tags)]
-        named = self.principals_of("key") + [g["grantee_principal"] for g in grants.values()]
+        named = self.principals_of("key") + [str(g["grantee_principal"]) for g in grants.values()]
         self.policy_modules.append(f"module.{name}")
         return self.module(
             name,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import hcl2
 import pytest
-
 from conftest import GOLDEN_DIRS, REPO
+
 from generator import output
 from generator.checkov_runner import checkov_executable, run_checkov
 from generator.errors import GenError
