@@ -158,6 +158,22 @@ def _message(error: ErrorDetails) -> str:
         return f"{value!r} is not valid here (pattern {pattern})"
     if kind == "literal_error" and "version" in loc and len(loc) == 1:
         return f"unsupported format version {value!r}: only version 1 exists"
+    bound = error.get("ctx", {})
+    if kind == "greater_than":
+        return f"must be greater than {bound.get('gt'):g}, got {value!r}"
+    if kind == "greater_than_equal":
+        return f"must be at least {bound.get('ge'):g}, got {value!r}"
+    if kind == "too_short":
+        return f"needs at least {bound.get('min_length')} item(s)"
+    if kind == "too_long":
+        return f"takes at most {bound.get('max_length')} item(s)"
+    if kind in {"int_type", "float_type", "bool_type"}:
+        wanted = {
+            "int_type": "a whole number",
+            "float_type": "a number",
+            "bool_type": "true or false",
+        }
+        return f"expected {wanted[kind]}, got {value!r}"
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
     if kind in {"dict_type", "model_type", "model_attributes_type"}:

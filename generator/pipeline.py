@@ -28,7 +28,9 @@ def read_environment(directory: Path) -> Environment:
     lock_path = directory / LOCK_FILE
     if lock_path.is_file():
         lock = parse_lock(lock_path.read_text(), str(lock_path))
-    display = os.path.relpath(topology_path) if topology_path.is_absolute() else str(topology_path)
+    display = str(topology_path)
+    if topology_path.is_absolute() and not os.path.relpath(topology_path).startswith(".."):
+        display = os.path.relpath(topology_path)
     try:
         text = topology_path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
