@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import GOLDEN_DIRS, REPO
+
 from generator import policies
 from generator.access import AccessPath, Identity, Side, access_paths
 from generator.environment import Environment

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from typer.testing import CliRunner
 
-from conftest import REPO
 from generator.cli import app
 from generator.output import MANIFEST
 
@@ -119,7 +119,8 @@ INVALID = {
     ),
     "model-without-source": (
         (
-            "      churn-v3:\n        model_package: {group: churn-xgboost, version: 3}\n    endpoints:\n      churn-qa",
+            "      churn-v3:\n        model_package: {group: churn-xgboost, version: 3}\n"
+            "    endpoints:\n      churn-qa",
             "      churn-v3: {}\n    endpoints:\n      churn-qa",
         ),
         "stages[0].models.churn-v3",
