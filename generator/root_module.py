@@ -117,12 +117,14 @@ class _Builder:
             inputs: list[tuple[str, Any]] = [("name", role_name), ("create_role", created)]
             if created:
                 trust = policies.trust_policy(self.paths, arn)
-                self.size(f"trust policy of {arn}", "trust_policy", trust)
+                self.size(f"trust policy of role {role_name} ({account_id})", "trust_policy", trust)
                 inputs += [
                     ("description", f"gen ({t.environment}): {', '.join(labels)}"),
                     ("trust_policy", JsonEncode(trust)),
                 ]
-            self.size(f"inline policies of {arn}", "role_inline_policies", *docs)
+            self.size(
+                f"inline policies of role {role_name} ({account_id})", "role_inline_policies", *docs
+            )
             inputs += [("policy_name", f"gen-{t.environment}"), ("policy", JsonEncode(inline))]
             if created:
                 inputs.append(("tags", self.tags))

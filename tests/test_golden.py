@@ -99,3 +99,11 @@ def test_golden_passes_checkov(env_dir: Path, tmp_path: Path) -> None:
     assert failures == []
     for skipped in report.skipped_checks:
         assert len(skipped.suppress_comment or "") > 40, f"skip without a reason: {skipped}"
+
+
+def test_reference_environment_is_the_shared_contract_example() -> None:
+    shared = REPO.parent / "shared" / "examples" / "reference" / "topology.yaml"
+    if not shared.is_file():
+        pytest.skip("../shared is not beside this checkout")
+    ours = REPO / "envs" / "reference" / "topology.yaml"
+    assert ours.read_text() == shared.read_text()
