@@ -9,12 +9,12 @@ import difflib
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from generator.errors import Problem, TopologyError
 from generator.lockfile import Lock
-from generator.topology import LATEST_APPROVED, Topology
+from generator.topology import LATEST_APPROVED, Strict, Topology
 from generator.topology_checks import check_topology
 from generator.yaml_positions import Located, load_located
 
@@ -42,20 +42,12 @@ _PATTERN_HINTS = {
 }
 
 
-def _all_fields(model: type[BaseModel], seen: set[type[BaseModel]] | None = None) -> set[str]:
-    seen = seen if seen is not None else set()
-    if model in seen:
-        return set()
-    seen.add(model)
-    names = set(model.model_fields)
-    for sub in BaseModel.__subclasses__():
-        for cls in [sub, *sub.__subclasses__()]:
-            if cls.__module__ == Topology.__module__ and cls not in seen:
-                names |= _all_fields(cls, seen)
-    return names
+def _all_fields() -> list[str]:
+    """Every field name of the format, for "did you mean" suggestions."""
+    return sorted({name for model in Strict.__subclasses__() for name in model.model_fields})
 
 
-_KNOWN_FIELDS = sorted(_all_fields(Topology))
+_KNOWN_FIELDS = _all_fields()
 
 
 def load_topology(text: str, file: str, lock: Lock | None = None) -> Topology:

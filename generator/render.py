@@ -22,20 +22,22 @@ TIME_PROVIDER = ("time", "hashicorp/time", ">= 0.11, < 1.0")
 ARCHIVE_PROVIDER = ("archive", "hashicorp/archive", ">= 2.4, < 3.0")
 
 
-def templates_dir() -> Path:
+def _bundled(name: str) -> Path:
+    """gen's own `templates/` or `modules/`: beside the package in a checkout, inside it in a
+    wheel (see pyproject's force-include)."""
     here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "templates", here / "_bundled" / "templates"):
+    for candidate in (here.parent / name, here / "_bundled" / name):
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError("gen's templates/ directory is missing from the installation")
+    raise FileNotFoundError(f"gen's {name}/ directory is missing from the installation")
+
+
+def templates_dir() -> Path:
+    return _bundled("templates")
 
 
 def modules_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "modules", here / "_bundled" / "modules"):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError("gen's modules/ directory is missing from the installation")
+    return _bundled("modules")
 
 
 def _jinja() -> jinja2.Environment:
