@@ -75,9 +75,18 @@ def render_command(
         bool, typer.Option("--check", help="Write nothing; exit 1 when the output is stale.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")] = False,
+    modules_source: Annotated[
+        str | None,
+        typer.Option(
+            "--modules-source",
+            envvar="GEN_MODULES_SOURCE",
+            help="Where module calls point (default: the relative path to gen's modules/), "
+            "e.g. git::https://example.com/gen.git//modules?ref=v0.1.0",
+        ),
+    ] = None,
 ) -> None:
     """Render ENV_DIR/topology.yaml into a Terraform root in ENV_DIR."""
-    rendered = render_directory(env_dir)
+    rendered = render_directory(env_dir, modules_source)
     the_plan = output.plan(env_dir, rendered.files)
     if check:
         if the_plan.stale:

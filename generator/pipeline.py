@@ -44,6 +44,9 @@ def modules_source_for(directory: Path) -> str:
     return Path(os.path.relpath(modules_dir(), directory.resolve())).as_posix()
 
 
-def render_directory(directory: Path) -> Rendered:
+def render_directory(directory: Path, modules_source: str | None = None) -> Rendered:
+    """Render an environment directory. `modules_source` is where module calls point: by
+    default the relative path to gen's own modules/ (e.g. ../../modules in this repository);
+    a pinned remote source such as git::https://example.com/gen.git//modules?ref=v1 otherwise."""
     env = read_environment(directory)
-    return render(env, modules_source_for(directory))
+    return render(env, modules_source or modules_source_for(directory))

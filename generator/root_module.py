@@ -70,7 +70,7 @@ class _Builder:
     ) -> str:
         providers: dict[str, Expr] = {**self.provider(account_id), **(extra_providers or {})}
         groups: list[tuple[tuple[str, Any], ...]] = [
-            (("source", f"{self.source}/{kind}"), ("providers", providers)),
+            (("source", self.module_source(kind)), ("providers", providers)),
             tuple(inputs),
         ]
         deps = sorted(set(depends_on))
@@ -78,6 +78,11 @@ class _Builder:
             groups.append((("depends_on", [Expr(d) for d in deps]),))
         self.root.blocks.append(Block("module", (name,), tuple(groups), comment=comment))
         return name
+
+    def module_source(self, kind: str) -> str:
+        """The source of module `kind`; a query (git::...//modules?ref=v1) stays at the end."""
+        base, question, query = self.source.partition("?")
+        return f"{base.rstrip('/')}/{kind}{question}{query}"
 
     def role_deps(self, principal_arns: Sequence[str]) -> list[str]:
         return [f"module.{self.role_modules[a]}" for a in principal_arns if a in self.role_modules]

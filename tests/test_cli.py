@@ -305,3 +305,15 @@ def test_version_and_help() -> None:
     assert "gen 0.1.0" in runner.invoke(app, ["version"]).output
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0 and "render" in result.output
+
+
+def test_modules_source_option(reference_env: Path) -> None:
+    source = "git::https://example.com/gen.git//modules?ref=v0.1.0"
+    result = runner.invoke(app, ["render", "-q", "--modules-source", source, str(reference_env)])
+    assert result.exit_code == 0, result.output
+    main = (reference_env / "main.tf").read_text()
+    assert 'source = "git::https://example.com/gen.git//modules/kms_key?ref=v0.1.0"' in main
+    stale = runner.invoke(app, ["render", "--check", str(reference_env)])
+    assert stale.exit_code == 1  # the default source differs from the pinned one
+    same = runner.invoke(app, ["render", "--check", "--modules-source", source, str(reference_env)])
+    assert same.exit_code == 0
