@@ -69,9 +69,17 @@ class Environment:
 
     @property
     def key_arn_in_policies(self) -> str:
-        """The key as identity policies name it: its ARN when known before apply."""
-        given = self.topology.training.kms_key.arn
-        return given if given else arns.kms_keys(self.region, self.training_account)
+        """The key as identity policies name it: its ARN when known before apply (given in the
+        topology, or found behind the alias by `gen discover` once gen created it); else every
+        key of the training account, the key policy naming each role being the gate."""
+        key = self.topology.training.kms_key
+        discovered = self.lock.key_arn(key.alias) if self.lock else None
+        keys_of_account = arns.kms_keys(self.region, self.training_account)
+        if key.arn:
+            return key.arn
+        if discovered and discovered.startswith(keys_of_account[:-1]):
+            return discovered
+        return keys_of_account
 
     # --- registry and bucket --------------------------------------------------------------
     @property

@@ -208,3 +208,22 @@ def test_reads_stay_under_the_prefix(env: Environment) -> None:
             assert all(r.startswith(prefix) for r in p.resources), p
         if "s3:ListBucket" in p.actions:
             assert p.conditions[0].key == "s3:prefix"
+
+
+def test_a_discovered_key_arn_narrows_identity_policies() -> None:
+    from generator.lockfile import KEY_ARN, Fact, Lock
+
+    env = read_environment(REPO / "envs" / "reference")
+    created = "arn:aws:kms:us-east-1:222222222222:key/0b1c2d3e-1111-2222-3333-444455556666"
+    elsewhere = "arn:aws:kms:us-east-1:999999999999:key/0b1c2d3e-1111-2222-3333-444455556666"
+    for found, expected in (
+        (created, created),
+        (elsewhere, "arn:aws:kms:us-east-1:222222222222:key/*"),
+    ):
+        lock = Lock((Fact(KEY_ARN, "alias/sagemaker/outkey", found, "kms:DescribeKey", "t"),))
+        narrowed = Environment(env.topology, lock)
+        paths = access_paths(narrowed)
+        role = "arn:aws:iam::555555555555:role/SageMakerExecution"
+        text = json.dumps(policies.identity_policy(paths, role))
+        assert json.dumps(expected) in text
+    assert env.key_arn_in_policies == "arn:aws:kms:us-east-1:222222222222:key/*"
