@@ -1,6 +1,6 @@
 # gen: two commands do everything on a fresh machine.
 #   make demo   install, render envs/reference, print what was made
-#   make test   install, lint, type-check, run the test suite
+#   make test   install, then pre-commit (render --check, gen lint, ruff, mypy) and pytest
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -9,10 +9,11 @@ CHECKOV_VERSION := 3.3.30
 # uv installs the whole set in seconds; it is bootstrapped from PyPI when missing.
 UV ?= $(PYTHON) -m uv
 BIN := $(VENV)/bin
+MERMAID := tools/mermaid
 
-.PHONY: .uv-bootstrap install demo test lint typecheck pytest clean render-all bench
+.PHONY: .uv-bootstrap install demo test lint typecheck pytest precommit clean render-all bench
 
-install: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+install: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(MERMAID)/node_modules/.installed
 
 .uv-bootstrap:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -29,9 +30,16 @@ $(CHECKOV_VENV)/.installed: | .uv-bootstrap
 	$(UV) pip install --quiet --compile-bytecode --python $(CHECKOV_VENV)/bin/python checkov==$(CHECKOV_VERSION)
 	@touch $@
 
+# mermaid's own parser, from npm: the tests check `gen explain --format mermaid` with it.
+$(MERMAID)/node_modules/.installed: $(MERMAID)/package.json $(MERMAID)/package-lock.json
+	npm ci --prefix $(MERMAID) --no-audit --no-fund --loglevel=error
+	@touch $@
+
 demo: install
 	$(BIN)/gen render envs/reference
 	$(BIN)/gen render --check envs/reference
+	$(BIN)/gen verify --quiet envs/reference
+	$(BIN)/gen explain --format mermaid --output envs/reference/ACCESS.md envs/reference
 
 lint: install
 	$(BIN)/ruff check .
@@ -43,11 +51,19 @@ typecheck: install
 pytest: install
 	$(BIN)/pytest -q
 
-test: lint typecheck pytest
+# Every hook of .pre-commit-config.yaml on every tracked file: gen render --check and gen lint
+# on each environment, ruff (check and format) and mypy --strict.
+precommit: install
+	$(BIN)/pre-commit run --all-files --show-diff-on-failure
+
+test: precommit pytest
+
+bench: install
+	$(BIN)/python scripts/bench_lint.py
 
 # Re-render every environment and golden root (after a change to the generator).
 render-all: install
 	for d in envs/*/ tests/envs/*/; do $(BIN)/gen render --quiet $$d || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) $(MERMAID)/node_modules .mypy_cache .ruff_cache .pytest_cache

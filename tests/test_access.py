@@ -17,8 +17,10 @@ from generator.pipeline import read_environment
 
 IDS = [str(d.relative_to(REPO)) for d in GOLDEN_DIRS]
 # Actions AWS defines on no resource: "*" is the only Resource they accept.
-# (Service Authorization Reference: ECR, EC2, CloudWatch actions tables.)
+# (Service Authorization Reference: ECR, EC2, CloudWatch and X-Ray actions tables.)
 NO_RESOURCE_ACTIONS = {
+    "xray:PutTelemetryRecords",
+    "xray:PutTraceSegments",
     "ecr:GetAuthorizationToken",
     "cloudwatch:PutMetricData",
     "ec2:DescribeDhcpOptions",

@@ -343,6 +343,12 @@ module "role_prod_prod_creds_c08c4e" {
         Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
         Resource = "arn:aws:logs:us-east-1:555555555555:log-group:/aws/lambda/prod-prod-creds-c08c4e:*"
       },
+      {
+        Sid      = "CredentialsWriteTraces"
+        Effect   = "Allow"
+        Action   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+        Resource = "*"
+      },
     ]
   })
   tags = {

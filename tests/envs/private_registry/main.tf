@@ -253,6 +253,12 @@ module "role_edge_serving_creds_3896b1" {
         Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
         Resource = "arn:aws:logs:us-west-2:666677778888:log-group:/aws/lambda/edge-serving-creds-3896b1:*"
       },
+      {
+        Sid      = "CredentialsWriteTraces"
+        Effect   = "Allow"
+        Action   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+        Resource = "*"
+      },
     ]
   })
   tags = {
@@ -304,6 +310,12 @@ module "role_edge_serving_creds_6debe0" {
         Effect   = "Allow"
         Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
         Resource = "arn:aws:logs:us-west-2:666677778888:log-group:/aws/lambda/edge-serving-creds-6debe0:*"
+      },
+      {
+        Sid      = "CredentialsWriteTraces"
+        Effect   = "Allow"
+        Action   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+        Resource = "*"
       },
     ]
   })

@@ -1,0 +1,3 @@
+variable "group_name" {
+  type = string
+}

@@ -1,0 +1,202 @@
+"""`gen explain`: the access matrix as a table, JSON, and a mermaid diagram that mermaid's own
+parser (from npm, tools/mermaid) accepts."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import typer
+from conftest import GOLDEN_DIRS, REPO
+from typer.testing import CliRunner
+
+from generator import explain, verify_cli
+from generator.access import Identity, Side, access_paths
+from generator.pipeline import read_environment
+
+IDS = [str(d.relative_to(REPO)) for d in GOLDEN_DIRS]
+REFERENCE = REPO / "envs" / "reference"
+MERMAID_DIR = REPO / "tools" / "mermaid"
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    verify_cli.register(app)
+
+    @app.command("version")
+    def _version() -> None:  # a second command keeps `explain` a subcommand
+        """Unused."""
+
+    return app
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(_app(), list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_json_lists_every_path_with_both_policies() -> None:
+    code, out, _ = run("explain", "--format", "json", str(REFERENCE))
+    assert code == 0
+    data = json.loads(out)
+    env = read_environment(REFERENCE)
+    paths = access_paths(env)
+    assert len(data["paths"]) == len(paths)
+    assert data["accounts"]["111111111111"] == ["shared-services"]
+    by_sid = {(p["sid"], p["principal"]["arn"]): p for p in data["paths"]}
+    stage = by_sid[("StageReadsArtifacts", "arn:aws:iam::555555555555:role/SageMakerExecution")]
+    assert stage["cross_account"] is True
+    assert stage["why"].startswith("SageMaker loads model artifacts for the prod models")
+    assert stage["identity"]["address"] == "module.role_prod_execution.aws_iam_role_policy.this"
+    assert stage["identity"]["file"].startswith("envs/reference/main.tf:")
+    assert stage["identity"]["statements"] == ["StageReadsArtifacts"]
+    assert stage["resource_side"]["address"] == "module.artifact_bucket.aws_s3_bucket_policy.this"
+    assert stage["resource_side"]["statements"] == ["StageReadsArtifacts"]
+    registry = by_sid[("RegistryDecryptsArtifacts", "arn:aws:iam::111111111111:root")]
+    assert registry["identity"]["verdict"] == "outside-gen"
+    assert "delegated to account shared-services" in registry["identity"]["note"]
+    assert registry["resource_side"]["name"] == "KMS grant"
+    assert registry["resource_side"]["address"].startswith(
+        'module.kms_training_output.aws_kms_grant.this["RegistryDecryptsArtifacts-'
+    )
+    listing = by_sid[
+        ("TrainingListsArtifacts", "arn:aws:iam::222222222222:role/SageMakerTrainingExecution")
+    ]
+    assert listing["conditions"] == [
+        {"operator": "StringLike", "key": "s3:prefix", "values": ["models/*"]}
+    ]
+    for row in data["paths"]:
+        if row["side"] not in ("none", "portfolio_association"):
+            assert row["resource_side"]["verdict"] == "allows", row
+        if row["identity_owner"] == "rendered":
+            assert row["identity"]["verdict"] == "allows", row
+
+
+def test_table_shows_principals_reasons_and_policies() -> None:
+    code, out, _ = run("explain", str(REFERENCE))
+    assert code == 0
+    n = len(access_paths(read_environment(REFERENCE)))
+    assert f"environment prod: {n} access paths" in out
+    for header in ("principal", "actions", "resource", "why", "identity side", "resource side"):
+        assert f" {header} " in out, header
+    for word in ("SageMakerExecution", "ModelDeployPipeline", "shared-services", "delegated"):
+        assert word in out, word
+
+
+@pytest.mark.parametrize("env_dir", GOLDEN_DIRS, ids=IDS)
+def test_mermaid_has_one_box_per_account_and_one_arrow_per_path(env_dir: Path) -> None:
+    env, report = verify_cli.explain_report(env_dir)
+    text = explain.mermaid(env, report)
+    assert text.startswith("flowchart TB\n")
+    boxes = re.findall(r'^  subgraph a\d+\["(.+?) \((\d{12})\)"\]$', text, re.M)
+    used = {p.path.principal.account_id for p in report.paths} | {
+        p.path.resource_account for p in report.paths
+    }
+    assert sorted(a for _, a in boxes) == sorted(used - {""})
+    assert len(boxes) == len({a for _, a in boxes}), "one box per distinct account ID"
+    arrows = re.findall(r"^  n\d+ (-->|==>|-\.->)\|\"[^\"]*\"\| n\d+$", text, re.M)
+    assert len(arrows) == len(report.paths)
+    thick = sum(
+        1
+        for p in report.paths
+        if p.path.cross_account
+        and p.path.principal.kind != "service"
+        and p.path.identity not in (Identity.DELEGATED, Identity.EXISTING)
+    )
+    assert arrows.count("==>") == thick
+    dotted = sum(
+        1 for p in report.paths if p.path.identity in (Identity.DELEGATED, Identity.EXISTING)
+    )
+    assert arrows.count("-.->") == dotted
+    # A trust path points at the role's own node, not at a copy of it.
+    trusted = [p.path for p in report.paths if p.path.side is Side.TRUST_POLICY]
+    assert len(re.findall(r'n\d+\("[^"]*"\):::role', text)) == len(
+        {p.path.principal.arn for p in report.paths if p.path.principal.kind == "role"}
+        | {p.resources[0] for p in trusted}
+    )
+
+
+def test_mermaid_labels_are_escaped() -> None:
+    assert explain._label('a "quoted" & <b>') == '"a #quot;quoted#quot; #amp; <b>"'
+
+
+def _mermaid_check(*files: Path) -> subprocess.CompletedProcess[str]:
+    if not (MERMAID_DIR / "node_modules" / "mermaid").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(
+                "tools/mermaid/node_modules is missing: run `npm ci --prefix tools/mermaid`"
+            )
+        pytest.skip("mermaid from npm is not installed (npm ci --prefix tools/mermaid)")
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is not on PATH")
+    return subprocess.run(
+        [node, str(MERMAID_DIR / "check.mjs"), *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_mermaid_output_parses_with_mermaid_itself(tmp_path: Path) -> None:
+    files = []
+    for env_dir in GOLDEN_DIRS:
+        env, report = verify_cli.explain_report(env_dir)
+        path = tmp_path / f"{env_dir.name}.mmd"
+        path.write_text(explain.mermaid(env, report))
+        files.append(path)
+    result = _mermaid_check(*files)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("ok ") == len(GOLDEN_DIRS)
+    assert "flowchart" in result.stdout
+
+
+def test_mermaid_check_rejects_a_broken_diagram(tmp_path: Path) -> None:
+    """The check is not vacuous: mermaid's parser fails on a dangling arrow."""
+    broken = tmp_path / "broken.mmd"
+    broken.write_text("flowchart TB\n  a -->\n")
+    result = _mermaid_check(broken)
+    assert result.returncode == 1
+    assert "error" in result.stdout
+
+
+def test_access_md_page(tmp_path: Path) -> None:
+    target = tmp_path / "ACCESS.md"
+    code, out, err = run("explain", "--format", "mermaid", "--output", str(target), str(REFERENCE))
+    assert code == 0, err
+    assert out == ""
+    page = target.read_text()
+    assert page.startswith("# Access: environment `prod`\n")
+    assert page.count("```mermaid\n") == 1
+    assert "| principal | actions | resource | why | identity side | resource side |" in page
+    assert page.count("\n| ") - 1 == len(access_paths(read_environment(REFERENCE)))
+    result = _mermaid_check(target)
+    assert result.returncode == 0, result.stdout
+    # Same input, same bytes.
+    code, _, _ = run("explain", "--format", "mermaid", "--output", str(target), str(REFERENCE))
+    assert target.read_text() == page
+
+
+def test_plain_mermaid_to_stdout_and_file(tmp_path: Path) -> None:
+    code, out, _ = run("explain", "-f", "mermaid", str(REFERENCE))
+    assert code == 0 and out.startswith("flowchart TB\n")
+    target = tmp_path / "access.mmd"
+    code, _, _ = run("explain", "-f", "mermaid", "-o", str(target), str(REFERENCE))
+    assert code == 0 and target.read_text() == out
+
+
+def test_explain_bad_inputs_are_one_line_errors(tmp_path: Path) -> None:
+    code, out, err = run("explain", str(tmp_path))
+    assert code == 2 and "no topology.yaml" in err and "Traceback" not in out + err
+    code, out, err = run(
+        "explain", "-f", "mermaid", "-o", str(tmp_path / "no" / "x.md"), str(REFERENCE)
+    )
+    assert code == 2 and "cannot write" in err and err.count("\n") == 1
+    code, _, err = run("explain", "--format", "svg", str(REFERENCE))
+    assert code == 2 and "svg" in err
