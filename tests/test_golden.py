@@ -107,3 +107,14 @@ def test_reference_environment_is_the_shared_contract_example() -> None:
         pytest.skip("../shared is not beside this checkout")
     ours = REPO / "envs" / "reference" / "topology.yaml"
     assert ours.read_text() == shared.read_text()
+
+
+def test_reference_access_page_is_current() -> None:
+    """envs/reference/ACCESS.md (written by `make demo`) matches `gen explain` today."""
+    from generator import explain
+    from generator.verify_cli import verify_directory
+
+    env, report = verify_directory(REPO / "envs" / "reference")
+    page = explain.markdown(env, report, "envs/reference")
+    committed = (REPO / "envs" / "reference" / "ACCESS.md").read_text()
+    assert committed == page, "run make demo (gen explain --format mermaid --output ...)"
