@@ -219,6 +219,21 @@ class Account:
                 raise
 
 
+def require_ecr_repository(account: Account, ecr: Any, repo: str) -> None:
+    """Fail with what to do when an ECR repository the topology names does not exist."""
+    found = account.find(
+        f"reading ECR repository {repo}",
+        lambda: ecr.describe_repositories(repositoryNames=[repo]),
+        missing={"RepositoryNotFoundException"},
+    )
+    if found is None:
+        raise AwsError(
+            f"ECR repository {repo} does not exist in {account.label}: create it (gen only "
+            "manages its policy) or correct training.image_repositories and the images that "
+            "name it"
+        )
+
+
 class Aws:
     """The caller's session, and the credentials of terraform_role in each account, assumed
     on demand (once per account and run)."""

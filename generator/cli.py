@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
@@ -16,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from generator import __version__, output
+from generator.cli_types import EnvDir
 from generator.errors import GenError, StaleOutputError, TopologyError
 from generator.pipeline import render_directory
 from generator.render import Rendered
@@ -54,17 +54,6 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(3) from None
 
     return wrapper
-
-
-EnvDir = Annotated[
-    Path,
-    typer.Argument(
-        help="Environment directory holding topology.yaml (e.g. envs/prod).",
-        exists=True,
-        file_okay=False,
-        dir_okay=True,
-    ),
-]
 
 
 @app.command("render")

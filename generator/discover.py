@@ -387,7 +387,7 @@ class _Discoverer:
             )
 
     def images(self, account: Account) -> None:
-        from generator.aws_session import AwsError
+        from generator.aws_session import require_ecr_repository
 
         ecr = account.ecr()
         images: dict[tuple[str, str], list[FieldPath]] = {}
@@ -400,17 +400,7 @@ class _Discoverer:
                     )
         repositories = sorted({*self.t.training.image_repositories, *(r for r, _ in images)})
         for repo in repositories:
-            found = account.find(
-                f"reading ECR repository {repo}",
-                partial(ecr.describe_repositories, repositoryNames=[repo]),
-                missing={"RepositoryNotFoundException"},
-            )
-            if found is None:
-                raise AwsError(
-                    f"ECR repository {repo} does not exist in {account.label}: create it (gen "
-                    "only manages its policy) or correct training.image_repositories and the "
-                    "images that name it"
-                )
+            require_ecr_repository(account, ecr, repo)
         for (repo, digest), paths in sorted(images.items()):
             image = account.find(
                 f"looking up {digest} in ECR repository {repo}",

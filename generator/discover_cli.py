@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
+from generator.cli_types import EnvDir
 from generator.errors import GenError, StaleOutputError
 
 if TYPE_CHECKING:
@@ -24,15 +25,6 @@ if TYPE_CHECKING:
     from generator.lockfile import Lock
     from generator.yaml_positions import Located
 
-EnvDirArgument = Annotated[
-    Path,
-    typer.Argument(
-        help="Environment directory holding topology.yaml (e.g. envs/prod).",
-        exists=True,
-        file_okay=False,
-        dir_okay=True,
-    ),
-]
 ProfileOption = Annotated[
     str | None,
     typer.Option(
@@ -113,7 +105,7 @@ def register(app: typer.Typer) -> None:
     @app.command("discover")
     @reports_errors
     def discover_command(
-        env_dir: EnvDirArgument,
+        env_dir: EnvDir,
         check: Annotated[
             bool,
             typer.Option("--check", help="Write nothing; exit 1 when the lock file is stale."),

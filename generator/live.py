@@ -387,7 +387,7 @@ class _LiveReader:
 
     # --- repositories and groups -------------------------------------------------------------
     def repositories(self, account: Account) -> None:
-        from generator.aws_session import AwsError
+        from generator.aws_session import require_ecr_repository
 
         ecr = account.ecr()
         for repo in self.t.training.image_repositories:
@@ -396,16 +396,7 @@ class _LiveReader:
                 rendered = None  # gen renders no policy for it
             else:
                 self.report.rendered.ecr[repo] = rendered or {}
-            found = account.find(
-                f"reading ECR repository {repo}",
-                partial(ecr.describe_repositories, repositoryNames=[repo]),
-                missing={"RepositoryNotFoundException"},
-            )
-            if found is None:
-                raise AwsError(
-                    f"ECR repository {repo} does not exist in {account.label}: create it (gen "
-                    "only manages its policy) or correct training.image_repositories"
-                )
+            require_ecr_repository(account, ecr, repo)
             answer = account.find(
                 f"reading the policy of ECR repository {repo}",
                 partial(ecr.get_repository_policy, repositoryName=repo),

@@ -25,6 +25,8 @@ from typing import Any, Literal, cast
 import hcl2
 from hcl2.rules.base import AttributeRule, BlockRule
 
+from generator.findings import Finding
+
 SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "aws_provider_schema.json.gz"
 PROVIDER_PREFIX = "aws_"
 
@@ -148,24 +150,11 @@ def data_source_types() -> frozenset[str]:
 # --------------------------------------------------------------------------- checking
 
 
-@dataclass(frozen=True, order=True)
-class SchemaFinding:
-    """One thing ``terraform validate`` would reject, located in the rendered file.
-
-    ``path`` is ``<type>.<name>`` then block and argument names, list/set blocks with
-    their index among blocks of that type (``aws_sagemaker_model.this.primary_container[0]
-    .image_config[0].foo``) and ``dynamic.<type>.content`` for the content of a dynamic
-    block. ``code`` is a stable identifier of the kind of finding.
-    """
-
-    file: str
-    line: int
-    path: str
-    message: str
-    code: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.path}: {self.message}"
+# One thing ``terraform validate`` would reject, located in the rendered file. ``path`` is
+# ``<type>.<name>`` then block and argument names, list/set blocks with their index among
+# blocks of that type (``aws_sagemaker_model.this.primary_container[0].image_config[0].foo``)
+# and ``dynamic.<type>.content`` for the content of a dynamic block.
+SchemaFinding = Finding
 
 
 # Meta-arguments terraform itself handles, by kind of top-level block.

@@ -44,6 +44,7 @@ from hcl2.rules.indexing import (
 from hcl2.rules.literal_rules import IdentifierRule
 from hcl2.rules.strings import HeredocTemplateRule
 
+from generator.findings import Finding
 from generator.provider_schema import PROVIDER_PREFIX, ProviderSchema, load_schema
 
 __all__ = [
@@ -62,18 +63,8 @@ _SKIPPED_BLOCKS = frozenset({"terraform", "moved", "import", "removed", "check"}
 _INTERPOLATION = re.compile(r"(?<![$%])\$\{([^{}]*)\}")
 
 
-@dataclass(frozen=True, order=True)
-class ReferenceFinding:
-    """One name that does not resolve. ``path`` is the block address then the argument."""
-
-    file: str
-    line: int
-    path: str
-    message: str
-    code: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.path}: {self.message}"
+# One name that does not resolve.
+ReferenceFinding = Finding
 
 
 @dataclass(frozen=True)

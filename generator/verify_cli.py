@@ -17,6 +17,7 @@ from rich.table import Table
 
 from generator import explain
 from generator.access import access_paths
+from generator.cli_types import EnvDir
 from generator.environment import Environment
 from generator.errors import GenError, UsageError
 from generator.hcl_reader import display_path, read_directory, read_hcl
@@ -34,17 +35,6 @@ class ExplainFormat(StrEnum):
 class VerifyFormat(StrEnum):
     TEXT = "text"
     JSON = "json"
-
-
-EnvDir = Annotated[
-    Path,
-    typer.Argument(
-        help="Environment directory holding topology.yaml (e.g. envs/prod).",
-        exists=True,
-        file_okay=False,
-        dir_okay=True,
-    ),
-]
 
 
 class OutputFileError(GenError):
