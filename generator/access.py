@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from generator import arns
 from generator.environment import Environment
@@ -78,6 +78,25 @@ class AccessPath:
     @property
     def cross_account(self) -> bool:
         return self.principal.account_id != self.resource_account
+
+    def to_json(self) -> dict[str, Any]:
+        """The path as JSON values (gen explain and gen verify print it)."""
+        return {
+            "sid": self.sid,
+            "principal": {
+                "arn": self.principal.arn,
+                "account": self.principal.account_id,
+                "kind": self.principal.kind,
+                "label": self.principal.label,
+            },
+            "actions": list(self.actions),
+            "resources": list(self.resources),
+            "resource_account": self.resource_account,
+            "resource_label": self.resource_label,
+            "side": str(self.side),
+            "identity_owner": str(self.identity),
+            "why": self.why,
+        }
 
 
 S3_READ = ("s3:GetObject", "s3:GetObjectVersion")

@@ -80,21 +80,8 @@ def to_json(env: Environment, report: VerifyReport) -> dict[str, Any]:
         p = e.path
         rows.append(
             {
-                "sid": p.sid,
-                "principal": {
-                    "arn": p.principal.arn,
-                    "account": p.principal.account_id,
-                    "kind": p.principal.kind,
-                    "label": p.principal.label,
-                },
-                "actions": list(p.actions),
-                "resources": list(p.resources),
-                "resource_account": p.resource_account,
-                "resource_label": p.resource_label,
+                **p.to_json(),
                 "cross_account": p.cross_account and p.principal.kind != "service",
-                "side": str(p.side),
-                "identity_owner": str(p.identity),
-                "why": p.why,
                 "conditions": [
                     {"operator": c.operator, "key": c.key, "values": list(c.values)}
                     for c in (*p.conditions, *p.resource_conditions)

@@ -146,22 +146,8 @@ class PathProof:
         return self.status != FAILED
 
     def to_json(self) -> dict[str, Any]:
-        p = self.path
         return {
-            "sid": p.sid,
-            "principal": {
-                "arn": p.principal.arn,
-                "account": p.principal.account_id,
-                "kind": p.principal.kind,
-                "label": p.principal.label,
-            },
-            "actions": list(p.actions),
-            "resources": list(p.resources),
-            "resource_account": p.resource_account,
-            "resource_label": p.resource_label,
-            "side": str(p.side),
-            "identity_owner": str(p.identity),
-            "why": p.why,
+            **self.path.to_json(),
             "status": self.status,
             "identity": self.identity.to_json(),
             "resource_side": self.resource_side.to_json(),
