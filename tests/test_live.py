@@ -202,3 +202,14 @@ def test_differences_are_order_insensitive_and_name_the_statement() -> None:
     assert differences({"a": 1}, None) == ["- resource: rendered, missing in AWS"]
     assert differences(None, {"a": 1}) == ['+ resource: in AWS, gen renders none: {"a":1}']
     assert differences({"n": 1}, {"n": 2}) == ["~ n: rendered 1, AWS 2"]
+
+
+def test_verify_live_through_the_cli(aws: World, tmp_path: Path) -> None:
+    env_dir, fake = _deployed(aws, tmp_path)
+    with fake.serving(fake.live_calls()):
+        result = runner.invoke(app, ["verify", "--live", str(env_dir)])
+    assert result.exit_code == 0, result.output
+    assert "drift" in result.output.lower()
+    refused = runner.invoke(app, ["verify", "--live", "--format", "json", str(env_dir)])
+    assert refused.exit_code == 2
+    assert "--format json is not available with --live" in refused.output
