@@ -148,9 +148,6 @@ class Environment:
     def model_data_url(self, model: Model) -> str:
         return f"s3://{self.bucket_name}/{self.prefix}{model.model_data}"
 
-    def uses_private_registry(self, stage: Stage) -> bool:
-        return any(isinstance(m.image, PrivateImage) for m in stage.models.values())
-
     def private_secrets(self, stage: Stage) -> list[str]:
         return sorted(
             {

@@ -82,10 +82,6 @@ class Lock:
         value = self._find(ACCOUNT_ID, account)
         return value if isinstance(value, str) else None
 
-    def role_id(self, role_arn: str) -> str | None:
-        value = self._find(ROLE_EXISTS, role_arn)
-        return value if isinstance(value, str) else None
-
     def sorted(self) -> Lock:
         """The facts in file order, one per (kind, key): the last one given wins."""
         by_key = {(f.kind, f.key): f for f in self.facts}

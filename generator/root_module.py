@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator import arns, policies
-from generator.access import AccessPath, Identity, Side, access_paths
+from generator.access import AccessPath, Side, access_paths
 from generator.environment import Environment
 from generator.hcl import Block, Expr, JsonEncode
 from generator.topology import EcrImage, PrivateImage, Stage
@@ -434,7 +434,3 @@ def build_root(env: Environment, modules_source: str) -> RootModule:
     """The root module of an environment. Raises PolicyTooLargeError before anything is
     written when a policy exceeds its AWS quota."""
     return _Builder(env, modules_source).build()
-
-
-def identity_principals(paths: Sequence[AccessPath]) -> list[str]:
-    return sorted({p.principal.arn for p in paths if p.identity is Identity.RENDERED})
