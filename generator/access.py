@@ -14,7 +14,6 @@ from typing import Any, Literal
 
 from generator import arns
 from generator.environment import Environment
-from generator.topology import PrivateImage
 
 PrincipalKind = Literal["role", "account", "service"]
 
@@ -145,6 +144,10 @@ VPC_DESCRIBE = (
 )
 
 
+SAGEMAKER = Principal("sagemaker.amazonaws.com", "", "service", "Amazon SageMaker")
+LAMBDA = Principal("lambda.amazonaws.com", "", "service", "AWS Lambda")
+
+
 def access_paths(env: Environment) -> list[AccessPath]:
     """Every access path of the environment, sorted, without duplicates."""
     paths = [
@@ -221,23 +224,30 @@ def _training(env: Environment) -> Iterator[AccessPath]:
         )
     if t.training.existing_role:
         return
-    yield AccessPath(
+    yield _trusted_by(
+        SAGEMAKER,
         "SageMakerAssumesTrainingRole",
-        _sagemaker(),
-        ("sts:AssumeRole",),
-        (env.training_role_arn,),
-        account,
-        role.label,
-        Side.TRUST_POLICY,
-        f"trust:{env.training_role_arn}",
-        Identity.SERVICE,
+        role,
         "SageMaker runs training jobs as this role, only on behalf of the training account",
-        conditions=(Condition("StringEquals", "aws:SourceAccount", (account,)),),
     )
 
 
-def _sagemaker() -> Principal:
-    return Principal("sagemaker.amazonaws.com", "", "service", "Amazon SageMaker")
+def _trusted_by(service: Principal, sid: str, role: Principal, why: str) -> AccessPath:
+    """`service` may assume `role`, only on behalf of the role's own account (the
+    aws:SourceAccount condition guards against the confused deputy)."""
+    return AccessPath(
+        sid,
+        service,
+        ("sts:AssumeRole",),
+        (role.arn,),
+        role.account_id,
+        role.label,
+        Side.TRUST_POLICY,
+        f"trust:{role.arn}",
+        Identity.SERVICE,
+        why,
+        conditions=(Condition("StringEquals", "aws:SourceAccount", (role.account_id,)),),
+    )
 
 
 def _registry_account(env: Environment) -> Iterator[AccessPath]:
@@ -478,18 +488,11 @@ def _stages(env: Environment) -> Iterator[AccessPath]:
             "endpoints publish invocation metrics, only in the SageMaker namespaces",
             conditions=(Condition("StringLike", "cloudwatch:namespace", ("/aws/sagemaker/*",)),),
         )
-        yield AccessPath(
+        yield _trusted_by(
+            SAGEMAKER,
             "SageMakerAssumesExecutionRole",
-            _sagemaker(),
-            ("sts:AssumeRole",),
-            (role_arn,),
-            account,
-            role.label,
-            Side.TRUST_POLICY,
-            f"trust:{role_arn}",
-            Identity.SERVICE,
+            role,
             "SageMaker runs the stage's models as this role",
-            conditions=(Condition("StringEquals", "aws:SourceAccount", (account,)),),
         )
 
 
@@ -554,23 +557,12 @@ def _credentials_function(
         "the function is traced (tracing_config Active): Lambda refuses to create it unless its "
         "role may send trace segments; AWS defines these X-Ray actions on no resource",
     )
-    yield AccessPath(
+    yield _trusted_by(
+        LAMBDA,
         "LambdaAssumesCredentialsRole",
-        _lambda(),
-        ("sts:AssumeRole",),
-        (fn_role_arn,),
-        account,
-        fn_role.label,
-        Side.TRUST_POLICY,
-        f"trust:{fn_role_arn}",
-        Identity.SERVICE,
+        fn_role,
         "Lambda runs the credentials function as this role, for this account only",
-        conditions=(Condition("StringEquals", "aws:SourceAccount", (account,)),),
     )
-
-
-def _lambda() -> Principal:
-    return Principal("lambda.amazonaws.com", "", "service", "AWS Lambda")
 
 
 def _jumpstart(env: Environment) -> Iterator[AccessPath]:
@@ -595,13 +587,3 @@ def _jumpstart(env: Environment) -> Iterator[AccessPath]:
             "Studio users with this custom execution role launch JumpStart solutions and "
             "Projects templates",
         )
-
-
-def private_image_models(env: Environment) -> list[tuple[str, str]]:
-    """(stage, model) pairs served from a private registry."""
-    return [
-        (s.name, name)
-        for s in env.topology.stages
-        for name, m in s.models.items()
-        if isinstance(m.image, PrivateImage)
-    ]
