@@ -234,6 +234,19 @@ def require_ecr_repository(account: Account, ecr: Any, repo: str) -> None:
         )
 
 
+def require_model_package_group(account: Account, sagemaker: Any, group: str) -> None:
+    """Fail with what to do when a model package group of the topology does not exist."""
+    found = account.find(
+        f"reading model package group {group}",
+        lambda: sagemaker.describe_model_package_group(ModelPackageGroupName=group),
+    )
+    if found is None:
+        raise AwsError(
+            f"model package group {group} does not exist in {account.label}: apply the "
+            "environment first (terraform apply creates it) or check registry.account"
+        )
+
+
 class Aws:
     """The caller's session, and the credentials of terraform_role in each account, assumed
     on demand (once per account and run)."""

@@ -239,20 +239,12 @@ class _Discoverer:
                     yield path, model.model_package.group, model.model_package.version
 
     def versions(self, account: Account) -> None:
-        from generator.aws_session import AwsError
+        from generator.aws_session import require_model_package_group
 
         refs = list(self._model_refs())
         sm = account.sagemaker()
         for group in sorted({g for _, g, _ in refs}):
-            found = account.find(
-                f"reading model package group {group}",
-                partial(sm.describe_model_package_group, ModelPackageGroupName=group),
-            )
-            if found is None:
-                raise AwsError(
-                    f"model package group {group} does not exist in {account.label}: apply the "
-                    "environment first (terraform apply creates it) or check registry.account"
-                )
+            require_model_package_group(account, sm, group)
         latest_groups = sorted({g for _, g, v in refs if v == LATEST_APPROVED})
         for group in latest_groups:
             latest = self._latest_approved(account, group)

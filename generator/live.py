@@ -409,21 +409,13 @@ class _LiveReader:
             self.compare(f"repository policy of {repo}", account, rendered, live)
 
     def groups(self, account: Account) -> None:
-        from generator.aws_session import AwsError
+        from generator.aws_session import require_model_package_group
 
         sm = account.sagemaker()
         for group in self.t.registry.model_package_groups:
             rendered = policies.model_package_group_policy(self.paths, group)
             self.report.rendered.groups[group] = rendered
-            found = account.find(
-                f"reading model package group {group}",
-                partial(sm.describe_model_package_group, ModelPackageGroupName=group),
-            )
-            if found is None:
-                raise AwsError(
-                    f"model package group {group} does not exist in {account.label}: apply "
-                    "the environment (terraform apply creates it) or check registry.account"
-                )
+            require_model_package_group(account, sm, group)
             answer = account.find(
                 f"reading the resource policy of model package group {group}",
                 partial(sm.get_model_package_group_policy, ModelPackageGroupName=group),
@@ -641,19 +633,9 @@ def run_proofs(env: Environment, report: LiveReport) -> VerifyReport:
 
 
 def print_proofs(proofs: VerifyReport, console: Console) -> None:
-    c = proofs.counts()
-    console.print(
-        f"access proofs on the live documents: {c['proven']} paths proven on both sides, "
-        f"{c['proven_resource_side']} on the resource side, {c['out_of_scope']} out of scope, "
-        f"{c['paths_failed']} failed; negatives: {c['negatives_denied']} denied, "
-        f"{c['negatives_failed']} failed",
-        markup=False,
-    )
-    for note in proofs.notes:
-        console.print(f"note: {note}", markup=False)
-    for failure in proofs.failures:
-        console.print(f"FAIL {failure}", markup=False)
-    console.print("verified" if proofs.ok else "NOT verified", markup=False)
+    console.print("access proofs on the live documents:", markup=False)
+    for line in proofs.summary_lines():
+        console.print(line, markup=False)
 
 
 def print_report(report: LiveReport, console: Console) -> None:

@@ -112,6 +112,26 @@ class RequestReport:
     resource_side: SideReport
     problems: tuple[str, ...] = ()
 
+    @classmethod
+    def of(
+        cls,
+        probe: Probe,
+        decision: Decision,
+        identity: SideReport,
+        resource_side: SideReport,
+        problems: Sequence[str],
+    ) -> RequestReport:
+        return cls(
+            probe.principal,
+            probe.action,
+            probe.resource,
+            str(decision.outcome),
+            decision.reason,
+            identity,
+            resource_side,
+            tuple(problems),
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "principal": self.principal,
@@ -233,6 +253,20 @@ class VerifyReport:
             "negatives_failed": sum(1 for n in self.negatives if not n.ok),
             "requests": self.request_count,
         }
+
+    def summary_lines(self) -> list[str]:
+        """The closing lines every verify report prints: counts, notes, failures, verdict."""
+        c = self.counts()
+        return [
+            f"paths: {c['proven']} proven on both sides, {c['proven_resource_side']} proven on "
+            f"the resource side (identity outside gen), {c['out_of_scope']} out of scope "
+            f"(not IAM), {c['paths_failed']} failed",
+            f"negatives: {c['negatives_denied']} denied, {c['negatives_failed']} failed",
+            *(f"note: {note}" for note in self.notes),
+            "not modelled (never counted as allowing): " + "; ".join(self.not_modelled),
+            *(f"FAIL {failure}" for failure in self.failures),
+            "verified" if self.ok else "NOT verified",
+        ]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -632,18 +666,7 @@ class _Verifier(_Evaluator):
             if not problems and not decision.allowed:
                 problems.append(f"{what}: {decision.outcome}: {decision.reason}")
             failures += problems
-            requests.append(
-                RequestReport(
-                    probe.principal,
-                    probe.action,
-                    probe.resource,
-                    str(decision.outcome),
-                    decision.reason,
-                    id_side,
-                    res_side,
-                    tuple(problems),
-                )
-            )
+            requests.append(RequestReport.of(probe, decision, id_side, res_side, problems))
         status = (
             FAILED if failures else PROVEN if mode in ("rendered", "service") else RESOURCE_SIDE
         )
@@ -747,18 +770,7 @@ class _Verifier(_Evaluator):
                         decision.outcome, reason, decision.identity, decision.resource, ()
                     )
             failures += problems
-            requests.append(
-                RequestReport(
-                    probe.principal,
-                    probe.action,
-                    probe.resource,
-                    str(decision.outcome),
-                    decision.reason,
-                    id_side,
-                    res_side,
-                    tuple(problems),
-                )
-            )
+            requests.append(RequestReport.of(probe, decision, id_side, res_side, problems))
         target = " + ".join(dict.fromkeys(p.target.label for p in probes))
         return NegativeProof(
             category,

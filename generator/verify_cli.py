@@ -160,25 +160,8 @@ def _print_verify(console: Console, env_dir: Path, report: VerifyReport, seconds
 
 
 def _print_summary(console: Console, report: VerifyReport) -> None:
-    c = report.counts()
-    console.print(
-        f"paths: {c['proven']} proven on both sides, {c['proven_resource_side']} proven on the "
-        f"resource side (identity outside gen), {c['out_of_scope']} out of scope (not IAM), "
-        f"{c['paths_failed']} failed",
-        markup=False,
-    )
-    console.print(
-        f"negatives: {c['negatives_denied']} denied, {c['negatives_failed']} failed", markup=False
-    )
-    for note in report.notes:
-        console.print(f"note: {note}", markup=False)
-    console.print(
-        "not modelled (never counted as allowing): " + "; ".join(report.not_modelled),
-        markup=False,
-    )
-    for failure in report.failures:
-        console.print(f"FAIL {failure}", markup=False)
-    console.print("verified" if report.ok else "NOT verified", markup=False)
+    for line in report.summary_lines():
+        console.print(line, markup=False)
 
 
 def register(app: typer.Typer) -> None:
