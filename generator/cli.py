@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from generator import __version__, output
-from generator.cli_types import EnvDir
+from generator.cli_types import EnvDir, ModulesSource
 from generator.errors import GenError, StaleOutputError, TopologyError
 from generator.pipeline import render_directory
 from generator.render import Rendered
@@ -64,15 +64,7 @@ def render_command(
         bool, typer.Option("--check", help="Write nothing; exit 1 when the output is stale.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only problems.")] = False,
-    modules_source: Annotated[
-        str | None,
-        typer.Option(
-            "--modules-source",
-            envvar="GEN_MODULES_SOURCE",
-            help="Where module calls point (default: the relative path to gen's modules/), "
-            "e.g. git::https://example.com/gen.git//modules?ref=v0.1.0",
-        ),
-    ] = None,
+    modules_source: ModulesSource = None,
 ) -> None:
     """Render ENV_DIR/topology.yaml into a Terraform root in ENV_DIR."""
     rendered = render_directory(env_dir, modules_source)

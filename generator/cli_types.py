@@ -7,6 +7,16 @@ from typing import Annotated
 
 import typer
 
+ModulesSource = Annotated[
+    str | None,
+    typer.Option(
+        "--modules-source",
+        envvar="GEN_MODULES_SOURCE",
+        help="Where module calls point (default: the relative path to gen's modules/), "
+        "e.g. git::https://example.com/gen.git//modules?ref=v0.1.0",
+    ),
+]
+
 EnvDir = Annotated[
     Path,
     typer.Argument(

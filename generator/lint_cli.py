@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from generator.cli_types import ModulesSource
 from generator.lint import DESCRIPTIONS, Check, LintReport, Status, lint
 from generator.sarif import to_sarif
 
@@ -130,14 +131,7 @@ def register(app: typer.Typer) -> None:
                 help=f"Leave a check out (repeatable): {', '.join(c.value for c in Check)}.",
             ),
         ] = None,
-        modules_source: Annotated[
-            str | None,
-            typer.Option(
-                "--modules-source",
-                envvar="GEN_MODULES_SOURCE",
-                help="Where module calls point, as given to `gen render` (render check).",
-            ),
-        ] = None,
+        modules_source: ModulesSource = None,
     ) -> None:
         """Prove rendered environments valid: parse, terraform fmt, provider schema,
         references, checkov (with gen's own checks) and render --check.
