@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +114,19 @@ class _GenCheck(BaseResourceCheck):
         document: dict[str, Any] | None = rules.policy_document(conf.get(key))
         return document
 
+    def judge(
+        self, conf: dict[str, Any], key: str, rule: Callable[[Mapping[str, Any]], list[str]]
+    ) -> Any:
+        """Apply `rule` to the policy document in `key`: UNKNOWN when it is not a literal
+        checkov can read, PASSED when there is none."""
+        try:
+            document = self.document(conf, key)
+        except rules.Unknown:
+            return CheckResult.UNKNOWN
+        if document is None:
+            return CheckResult.PASSED
+        return self.outcome(rule(document))
+
 
 class NoWildcardPrincipal(_GenCheck):
     """CKV_GEN_1."""
@@ -140,13 +153,9 @@ class NoWildcardPrincipal(_GenCheck):
             if grantee is None:
                 return CheckResult.UNKNOWN
             return self.outcome([f"grant to principal {grantee!r}"] if "*" in grantee else [])
-        try:
-            document = self.document(conf, rules.RESOURCE_POLICIES[self.entity_type])
-        except rules.Unknown:
-            return CheckResult.UNKNOWN
-        if document is None:
-            return CheckResult.PASSED
-        return self.outcome(rules.wildcard_principal_problems(document))
+        return self.judge(
+            conf, rules.RESOURCE_POLICIES[self.entity_type], rules.wildcard_principal_problems
+        )
 
 
 class AccountRootOnlyWhereNarrowed(_GenCheck):
@@ -170,13 +179,11 @@ class AccountRootOnlyWhereNarrowed(_GenCheck):
                 return CheckResult.UNKNOWN
             problems = rules.grant_problems(grantee, [str(o) for o in operations], own)
             return self.outcome([p for p in problems if "whole account" in p])
-        try:
-            document = self.document(conf, rules.RESOURCE_POLICIES[self.entity_type])
-        except rules.Unknown:
-            return CheckResult.UNKNOWN
-        if document is None:
-            return CheckResult.PASSED
-        return self.outcome(rules.account_root_problems(document, own))
+        return self.judge(
+            conf,
+            rules.RESOURCE_POLICIES[self.entity_type],
+            lambda document: rules.account_root_problems(document, own),
+        )
 
 
 def _blocks(value: Any) -> list[dict[str, Any]]:
@@ -291,13 +298,7 @@ class NoActionWildcard(_GenCheck):
             rules.RESOURCE_POLICIES.get(self.entity_type)
             or rules.IDENTITY_POLICIES[self.entity_type]
         )
-        try:
-            document = self.document(conf, key)
-        except rules.Unknown:
-            return CheckResult.UNKNOWN
-        if document is None:
-            return CheckResult.PASSED
-        return self.outcome(rules.action_wildcard_problems(document))
+        return self.judge(conf, key, rules.action_wildcard_problems)
 
 
 class ServiceTrustHasSourceCondition(_GenCheck):
@@ -312,13 +313,7 @@ class ServiceTrustHasSourceCondition(_GenCheck):
         )
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> Any:
-        try:
-            document = self.document(conf, "assume_role_policy")
-        except rules.Unknown:
-            return CheckResult.UNKNOWN
-        if document is None:
-            return CheckResult.PASSED
-        return self.outcome(rules.service_trust_problems(document))
+        return self.judge(conf, "assume_role_policy", rules.service_trust_problems)
 
 
 class ImagePinnedByDigest(_GenCheck):
