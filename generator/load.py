@@ -116,7 +116,8 @@ def _data_path(loc: tuple[str | int, ...], data: Any) -> tuple[str | int, ...]:
 
 
 def path_is_tag(step: str) -> bool:
-    return step in {"ecr", "private"} or step[:1].isupper() or step.startswith(("function-", "int"))
+    """The tags of the one tagged union in the format (topology.Image)."""
+    return step in {"ecr", "private"}
 
 
 def _problems(exc: ValidationError, located: Located) -> Iterator[Problem]:
