@@ -18,11 +18,11 @@ from typing import TypeVar
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generator.access import AccessPath, access_paths  # noqa: E402
-from generator.environment import Environment  # noqa: E402
-from generator.hcl_reader import HclPolicies, read_directory  # noqa: E402
-from generator.pipeline import read_environment  # noqa: E402
-from generator.verify import VerifyReport, verify_documents  # noqa: E402
+from generator.access.paths import AccessPath, access_paths  # noqa: E402
+from generator.proofs.hcl_reader import HclPolicies, read_directory  # noqa: E402
+from generator.proofs.verify import VerifyReport, verify_documents  # noqa: E402
+from generator.render.pipeline import read_environment  # noqa: E402
+from generator.topology.environment import Environment  # noqa: E402
 
 T = TypeVar("T")
 

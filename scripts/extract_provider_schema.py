@@ -3,7 +3,8 @@
 How to regenerate the vendored schema
 -------------------------------------
 The output of this script is the vendored file
-``generator/data/aws_provider_schema.json.gz``, which ``generator.provider_schema`` reads
+``generator/terraform/data/aws_provider_schema.json.gz``, which
+``generator.terraform.provider_schema`` reads
 to check rendered Terraform offline (no provider binary, no registry access). Regenerate it
 with either::
 
@@ -70,7 +71,11 @@ WHEEL_VERSION = "25.8.1"
 PROVIDER_VERSION = "6.69.1"
 PROVIDER_SOURCE = "hashicorp/aws"
 DEFAULT_OUTPUT = (
-    Path(__file__).resolve().parent.parent / "generator" / "data" / "aws_provider_schema.json.gz"
+    Path(__file__).resolve().parent.parent
+    / "generator"
+    / "terraform"
+    / "data"
+    / "aws_provider_schema.json.gz"
 )
 
 KIND_BY_BASE = {

@@ -39,9 +39,9 @@ from botocore.compat import HTTPHeaders
 from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
 
-from generator import aws_session
-from generator.hcl import Expr, JsonEncode
-from generator.render import Rendered
+from generator.aws import session as aws_session
+from generator.render.files import Rendered
+from generator.render.hcl import Expr, JsonEncode
 
 REGION = "us-east-1"
 ADMIN_ROLE = "OrganizationAccountAccessRole"  # how the tests seed each account

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from conftest import GOLDEN_DIRS, REPO
 
-from generator import policies
-from generator.access import AccessPath, Identity, Side, access_paths
-from generator.environment import Environment
-from generator.pipeline import read_environment
+from generator.access import policies
+from generator.access.paths import AccessPath, Identity, Side, access_paths
+from generator.render.pipeline import read_environment
+from generator.topology.environment import Environment
 
 IDS = [str(d.relative_to(REPO)) for d in GOLDEN_DIRS]
 # Actions AWS defines on no resource: "*" is the only Resource they accept.
@@ -213,7 +213,7 @@ def test_reads_stay_under_the_prefix(env: Environment) -> None:
 
 
 def test_a_discovered_key_arn_narrows_identity_policies() -> None:
-    from generator.lockfile import KEY_ARN, Fact, Lock
+    from generator.topology.lockfile import KEY_ARN, Fact, Lock
 
     env = read_environment(REPO / "envs" / "reference")
     created = "arn:aws:kms:us-east-1:222222222222:key/0b1c2d3e-1111-2222-3333-444455556666"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.checkov_runner import (
+from generator.checks.checkov import (
     CHECKOV_VERSION,
     CheckovError,
     CheckovReport,

@@ -10,8 +10,8 @@ import pytest
 from conftest import REPO
 from typer.testing import CliRunner
 
-from generator.cli import app
-from generator.output import MANIFEST
+from generator.cli.main import app
+from generator.render.output import MANIFEST
 
 runner = CliRunner()
 REFERENCE = (REPO / "envs" / "reference" / "topology.yaml").read_text()

@@ -33,11 +33,11 @@ from aws_fixtures import (  # noqa: F401  (the fixtures aws and moto_url)
 )
 from typer.testing import CliRunner
 
-from generator import aws_session
-from generator.aws_session import Identity
-from generator.cli import app
-from generator.discover import identity_findings
-from generator.lockfile import LOCK_FILE, parse_lock
+from generator.aws import session as aws_session
+from generator.aws.discover import identity_findings
+from generator.aws.session import Identity
+from generator.cli.main import app
+from generator.topology.lockfile import LOCK_FILE, parse_lock
 
 runner = CliRunner()
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from generator.errors import TopologyError
-from generator.lockfile import (
+from generator.topology.lockfile import (
     ACCOUNT_ID,
     JUMPSTART_PORTFOLIO_ID,
     LATEST_APPROVED_VERSION,

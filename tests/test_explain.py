@@ -15,9 +15,10 @@ import typer
 from conftest import GOLDEN_DIRS, REPO
 from typer.testing import CliRunner
 
-from generator import explain, verify_cli
-from generator.access import Identity, Side, access_paths
-from generator.pipeline import read_environment
+from generator.access.paths import Identity, Side, access_paths
+from generator.cli.main import app as gen_app
+from generator.proofs import directory, explain
+from generator.render.pipeline import read_environment
 
 IDS = [str(d.relative_to(REPO)) for d in GOLDEN_DIRS]
 REFERENCE = REPO / "envs" / "reference"
@@ -25,14 +26,7 @@ MERMAID_DIR = REPO / "tools" / "mermaid"
 
 
 def _app() -> typer.Typer:
-    app = typer.Typer()
-    verify_cli.register(app)
-
-    @app.command("version")
-    def _version() -> None:  # a second command keeps `explain` a subcommand
-        """Unused."""
-
-    return app
+    return gen_app
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -90,7 +84,7 @@ def test_table_shows_principals_reasons_and_policies() -> None:
 
 @pytest.mark.parametrize("env_dir", GOLDEN_DIRS, ids=IDS)
 def test_mermaid_has_one_box_per_account_and_one_arrow_per_path(env_dir: Path) -> None:
-    env, report = verify_cli.explain_report(env_dir)
+    env, report = directory.explain_report(env_dir)
     text = explain.mermaid(env, report)
     assert text.startswith("flowchart TB\n")
     boxes = re.findall(r'^  subgraph a\d+\["(.+?) \((\d{12})\)"\]$', text, re.M)
@@ -147,7 +141,7 @@ def _mermaid_check(*files: Path) -> subprocess.CompletedProcess[str]:
 def test_mermaid_output_parses_with_mermaid_itself(tmp_path: Path) -> None:
     files = []
     for env_dir in GOLDEN_DIRS:
-        env, report = verify_cli.explain_report(env_dir)
+        env, report = directory.explain_report(env_dir)
         path = tmp_path / f"{env_dir.name}.mmd"
         path.write_text(explain.mermaid(env, report))
         files.append(path)

@@ -14,12 +14,12 @@ import hcl2
 import pytest
 from conftest import GOLDEN_DIRS, REPO
 
-from generator import output
-from generator.checkov_runner import checkov_executable, run_checkov
+from generator.checks.checkov import checkov_executable, run_checkov
 from generator.errors import GenError
-from generator.pipeline import render_directory
-from generator.provider_schema import check_hcl_files
-from generator.terraform_fmt import unformatted
+from generator.render import output
+from generator.render.pipeline import render_directory
+from generator.terraform.fmt import unformatted
+from generator.terraform.provider_schema import check_hcl_files
 
 IDS = [str(d.relative_to(REPO)) for d in GOLDEN_DIRS]
 MODULE_FILES = sorted((REPO / "modules").glob("*/*.tf"))
@@ -111,8 +111,8 @@ def test_reference_environment_is_the_shared_contract_example() -> None:
 
 def test_reference_access_page_is_current() -> None:
     """envs/reference/ACCESS.md (written by `make demo`) matches `gen explain` today."""
-    from generator import explain
-    from generator.verify_cli import verify_directory
+    from generator.proofs import explain
+    from generator.proofs.directory import verify_directory
 
     env, report = verify_directory(REPO / "envs" / "reference")
     page = explain.markdown(env, report, "envs/reference")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hcl2
 import pytest
 
-from generator import hcl
-from generator.terraform_fmt import format_many
+from generator.render import hcl
+from generator.terraform.fmt import format_many
 
 
 @pytest.mark.parametrize(

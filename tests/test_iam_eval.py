@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.iam_eval import (
+from generator.proofs.evaluator import (
     Effect,
     Grant,
     Outcome,

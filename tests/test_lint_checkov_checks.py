@@ -1,4 +1,4 @@
-"""gen's own checkov checks (generator/checkov_checks): fixtures run through real checkov.
+"""gen's own checkov checks (generator/checks/checkov_checks): fixtures run through real checkov.
 
 tests/checkov_checks/CKV_GEN_<n>/main.tf holds, for check CKV_GEN_<n>, resources and module
 calls named ``ok_*`` (must pass) and ``bad_*`` (must fail); every one of them must get a
@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from generator.checkov_checks import policy_rules as rules
-from generator.checkov_runner import CheckovError, CheckovReport, CheckResult, run_checkov
-from generator.lint import CUSTOM_CHECKS_DIR
+from generator.checks.checkov import CheckovError, CheckovReport, CheckResult, run_checkov
+from generator.checks.checkov_checks import policy_rules as rules
+from generator.checks.lint import CUSTOM_CHECKS_DIR
 
 FIXTURES = REPO / "tests" / "checkov_checks"
 CHECK_IDS = [f"CKV_GEN_{n}" for n in range(1, 9)]

@@ -9,8 +9,8 @@ import pytest
 from conftest import REPO
 from typer.testing import CliRunner
 
-from generator.cli import app
-from generator.lint import Check
+from generator.checks.catalog import Check
+from generator.cli.main import app
 
 CORPUS = REPO / "tests" / "lint_corpus"
 

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from generator.checkov_runner import CheckovError, checkov_executable
-from generator.lint import Check, LintInputError, LintReport, Status, lint
+from generator.checks.catalog import Check
+from generator.checks.checkov import CheckovError, checkov_executable
+from generator.checks.lint import LintInputError, LintReport, Status, lint
 
 CORPUS = REPO / "tests" / "lint_corpus"
 CASES = sorted(p for p in CORPUS.iterdir() if p.is_dir())

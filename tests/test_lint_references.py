@@ -1,4 +1,4 @@
-"""generator.references: scoping and the checks terraform validate would make."""
+"""generator.checks.references: scoping and the checks terraform validate would make."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import hcl2
 
-from generator.references import ModuleDeclarations, check_module, collect_declarations
+from generator.checks.references import ModuleDeclarations, check_module, collect_declarations
 
 CHILD = """
 variable "name" {

@@ -21,8 +21,9 @@ import pytest
 from conftest import REPO
 from test_lint_corpus import corpus_report, reference_report
 
-from generator.lint import Check, CheckOutcome, LintReport, Status
-from generator.sarif import SARIF_VERSION, to_sarif
+from generator.checks.catalog import Check
+from generator.checks.lint import CheckOutcome, LintReport, Status
+from generator.checks.sarif import SARIF_VERSION, to_sarif
 
 __all__ = ["corpus_report", "reference_report"]  # session fixtures shared with the corpus test
 

@@ -33,10 +33,10 @@ from aws_fixtures import (  # noqa: F401  (the fixtures aws and moto_url)
 from rich.console import Console
 from typer.testing import CliRunner
 
-from generator.aws_session import Aws, AwsSettings
-from generator.cli import app
-from generator.live import LiveReport, canonical, differences, read_live, run_live
-from generator.pipeline import read_environment, render_directory
+from generator.aws.live import LiveReport, canonical, differences, read_live, run_live
+from generator.aws.session import Aws, AwsSettings
+from generator.cli.main import app
+from generator.render.pipeline import read_environment, render_directory
 
 runner = CliRunner()
 

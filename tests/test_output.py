@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from generator import output
-from generator.cli import app
+from generator.cli.main import app
+from generator.render import output
 
 runner = CliRunner()
 

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from generator.provider_schema import (
+from generator.terraform.provider_schema import (
     SCHEMA_PATH,
     SchemaFinding,
     check_hcl_files,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.terraform_fmt import TerraformToolError, format_hcl, format_many, unformatted
+from generator.terraform.fmt import TerraformToolError, format_hcl, format_many, unformatted
 
 MISALIGNED = """resource "aws_s3_bucket" "this" {
   bucket = "models"

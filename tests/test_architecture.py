@@ -1,0 +1,137 @@
+"""The package layout is the architecture: each package imports only downwards, no module
+imports the CLI, there is no import cycle, and `gen --help` / `gen render` stay light."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+PACKAGE = REPO / "generator"
+# Lowest first. A module may import from its own package and from any package listed before
+# its own; `checks` and `proofs` are siblings and import neither each other.
+LAYERS: list[set[str]] = [
+    {"errors", "findings", "__init__"},
+    {"topology"},
+    {"access"},
+    {"render"},
+    {"terraform"},
+    {"checks", "proofs"},
+    {"aws"},
+    {"cli"},
+]
+
+
+def _part(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def _layer(part: str) -> int:
+    for i, layer in enumerate(LAYERS):
+        if part in layer:
+            return i
+    raise AssertionError(f"generator.{part} is in no layer of tests/test_architecture.py")
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(REPO).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports(path: Path, *, top_level_only: bool) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    nodes = tree.body if top_level_only else list(ast.walk(tree))
+    found: set[str] = set()
+    for node in nodes:
+        if isinstance(node, ast.If) and top_level_only:
+            continue  # `if TYPE_CHECKING:` imports are for the type checker only
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "generator":
+                found.update(f"generator.{a.name}" for a in node.names)
+            elif node.module.startswith("generator."):
+                found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("generator."))
+    return found
+
+
+MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_imports_only_downwards(module: str) -> None:
+    mine = _layer(_part(module))
+    for imported in _imports(MODULES[module], top_level_only=False):
+        theirs = _layer(_part(imported))
+        same_package = _part(imported) == _part(module)
+        assert same_package or theirs < mine, (
+            f"{module} imports {imported}: generator.{_part(imported)} is not below "
+            f"generator.{_part(module)} (see ARCHITECTURE.md)"
+        )
+
+
+def test_no_import_cycle_at_module_level() -> None:
+    graph = {
+        m: {i for i in _imports(p, top_level_only=True) if i in MODULES}
+        for m, p in MODULES.items()
+    }
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                cycle = [*stack[stack.index(nxt) :], nxt]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)
+
+
+HEAVY = ("generator.proofs.evaluator", "generator.checks.lint", "boto3", "generator.aws")
+
+
+def _modules_after(args: list[str]) -> set[str]:
+    code = (
+        "import sys\n"
+        "from generator.cli.main import main\n"
+        f"sys.argv = ['gen', *{args!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False
+    )
+    return set(done.stderr.split())
+
+
+def test_help_imports_no_command_code() -> None:
+    loaded = _modules_after(["--help"])
+    for heavy in (*HEAVY, "pydantic", "generator.topology.model", "rich.table"):
+        assert not any(m == heavy or m.startswith(heavy + ".") for m in loaded), heavy
+
+
+def test_render_imports_no_evaluator_boto3_or_lint(tmp_path: Path) -> None:
+    env = tmp_path / "env"
+    env.mkdir()
+    (env / "topology.yaml").write_bytes((REPO / "envs/reference/topology.yaml").read_bytes())
+    loaded = _modules_after(["render", "--quiet", str(env)])
+    assert "generator.render.files" in loaded  # it did render
+    assert (env / "main.tf").is_file()
+    for heavy in HEAVY:
+        assert not any(m == heavy or m.startswith(heavy + ".") for m in loaded), heavy
