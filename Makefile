@@ -11,7 +11,7 @@ UV ?= $(PYTHON) -m uv
 BIN := $(VENV)/bin
 MERMAID := tools/mermaid
 
-.PHONY: .uv-bootstrap install demo test lint typecheck pytest precommit clean render-all bench
+.PHONY: .uv-bootstrap install demo test lint typecheck pytest precommit clean render-all bench bench-startup
 
 install: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(MERMAID)/node_modules/.installed
 
@@ -48,15 +48,25 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# Two workers (the tests that share one `gen lint` run stay on one worker: --dist loadgroup).
+PYTEST_WORKERS ?= auto
 pytest: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
 
 # Every hook of .pre-commit-config.yaml on every tracked file: gen render --check and gen lint
 # on each environment, ruff (check and format) and mypy --strict.
 precommit: install
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
-test: precommit pytest
+# `make test` runs the hooks but the two gen ones: pytest runs exactly those commands
+# (tests/test_golden.py: every golden renders byte-identical and `gen lint` passes on all of
+# them in one run), so checkov does not run twice on every golden.
+test: install
+	SKIP=gen-render-check,gen-lint $(BIN)/pre-commit run --all-files --show-diff-on-failure
+	$(MAKE) --no-print-directory pytest
+
+bench-startup: install
+	$(BIN)/python scripts/bench_startup.py
 
 bench: install
 	$(BIN)/python scripts/bench_lint.py

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from generator.checks.checkov import CheckovError, checkov_executable
+from generator.checks.lint import LintReport, lint
+
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN_DIRS = sorted(
     [
@@ -37,3 +40,38 @@ def reference_env(tmp_path: Path) -> Path:
     target.mkdir()
     shutil.copy(REPO / "envs" / "reference" / "topology.yaml", target / "topology.yaml")
     return target
+
+
+# --- gen lint runs shared by several test files: each runs once per session (per xdist
+# worker; the tests that use one are kept on one worker by their xdist_group). -------------
+
+LINT_CORPUS = REPO / "tests" / "lint_corpus"
+
+
+def require_checkov() -> None:
+    try:
+        checkov_executable()
+    except CheckovError as exc:
+        pytest.fail(f"checkov is needed for gen lint (make install): {exc}")
+
+
+@pytest.fixture(scope="session")
+def corpus_report() -> LintReport:
+    """`gen lint` on every root of the bad-root corpus, in one run."""
+    require_checkov()
+    return lint(sorted(p for p in LINT_CORPUS.iterdir() if p.is_dir()), base=REPO)
+
+
+@pytest.fixture(scope="session")
+def reference_report() -> LintReport:
+    """`gen lint envs/reference`."""
+    require_checkov()
+    return lint([REPO / "envs" / "reference"], base=REPO)
+
+
+@pytest.fixture(scope="session")
+def goldens_report() -> LintReport:
+    """`gen lint` on every golden environment in one run, as the pre-commit hook runs it:
+    checkov (with gen's own checks) runs once per golden."""
+    require_checkov()
+    return lint(GOLDEN_DIRS, base=REPO)

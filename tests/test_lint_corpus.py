@@ -14,7 +14,6 @@ import pytest
 from conftest import REPO
 
 from generator.checks.catalog import Check
-from generator.checks.checkov import CheckovError, checkov_executable
 from generator.checks.lint import LintInputError, LintReport, Status, lint
 
 CORPUS = REPO / "tests" / "lint_corpus"
@@ -37,17 +36,7 @@ DEFECTS = {
 }
 
 
-def _require_checkov() -> None:
-    try:
-        checkov_executable()
-    except CheckovError as exc:
-        pytest.fail(f"checkov is needed for gen lint (make install): {exc}")
-
-
-@pytest.fixture(scope="session")
-def corpus_report() -> LintReport:
-    _require_checkov()
-    return lint(CASES, base=REPO)
+pytestmark = pytest.mark.xdist_group("lint_corpus")
 
 
 def test_every_case_is_described() -> None:
@@ -84,12 +73,6 @@ def test_module_resources_point_back_at_the_module(corpus_report: LintReport) ->
     assert finding.file == "tests/lint_corpus/wildcard_principal/main.tf"
     assert finding.path == "module.ecr_policy.aws_ecr_repository_policy.this"
     assert [r.file for r in finding.related] == ["modules/ecr_repository_policy/main.tf"]
-
-
-@pytest.fixture(scope="session")
-def reference_report() -> LintReport:
-    _require_checkov()
-    return lint([REPO / "envs" / "reference"], base=REPO)
 
 
 def test_reference_environment_is_clean(reference_report: LintReport) -> None:
