@@ -520,12 +520,13 @@ class _Condition:
             resolved = list(self.values)
         qualifier = self.qualifier
         if values is None or (qualifier and not values):
-            if self.if_exists:
-                return True
-            if qualifier == "ForAllValues":
-                return True  # vacuously: no value fails (AWS's documented pitfall)
+            # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html:
+            # ForAnyValue with a missing or empty key is false (IfExists does not change that);
+            # ForAllValues is then true (vacuously: no value fails).
             if qualifier == "ForAnyValue":
                 return False
+            if qualifier == "ForAllValues" or self.if_exists:
+                return True
             return negated  # a negated operator holds when the key is absent
 
         def matches_any(value: str) -> bool:
@@ -582,7 +583,11 @@ class _Actions:
 
 
 def _compile_actions(raw: Any, element: str) -> _Actions:
-    patterns = _as_list(raw, element)
+    return _actions(tuple(_as_list(raw, element)), element)
+
+
+@functools.lru_cache(maxsize=8192)
+def _actions(patterns: tuple[str, ...], element: str) -> _Actions:
     exact: set[str] = set()
     wild: list[str] = []
     everything = False
@@ -608,22 +613,38 @@ class _Resources:
     regexes: tuple[re.Pattern[str] | None, ...]  # None: holds a policy variable
     errors: tuple[str, ...]  # per pattern: why it cannot be decided ("" when it can)
 
-    def matches(self, request: Request) -> bool:
-        """Raises OutOfScopeError, _Unresolved."""
+    def matches(self, request: Request, negated: bool) -> bool:
+        """Whether a pattern matches the resource (for NotResource: whether the statement is
+        kept out). Raises OutOfScopeError when that turns on a pattern gen cannot decide."""
         arn = request.resource
+        undecided = ""
         for pattern, regex, error in zip(self.patterns, self.regexes, self.errors, strict=True):
             if error:
-                raise OutOfScopeError(error)
+                undecided = error
+                continue
             if regex is None:
-                if arn_matches(_substitute(pattern, request), arn):
-                    return True
+                try:
+                    if arn_matches(_substitute(pattern, request), arn):
+                        return True
+                except _Unresolved as exc:
+                    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html:
+                    # a variable whose key is absent from the request matches nothing. In a
+                    # NotResource that would widen the statement: gen does not guess there.
+                    if negated:
+                        undecided = f"NotResource {pattern!r}: ${{{exc}}} has no value"
             elif regex.fullmatch(arn) is not None:
                 return True
+        if undecided:
+            raise OutOfScopeError(undecided)
         return False
 
 
 def _compile_resources(raw: Any, element: str, variables: bool) -> _Resources:
-    patterns = tuple(_as_list(raw, element))
+    return _resources(tuple(_as_list(raw, element)), variables)
+
+
+@functools.lru_cache(maxsize=8192)
+def _resources(patterns: tuple[str, ...], variables: bool) -> _Resources:
     regexes: list[re.Pattern[str] | None] = []
     errors: list[str] = []
     for p in patterns:
@@ -662,24 +683,37 @@ class _Statement:
         return self.sid or f"statement #{self.index + 1}"
 
     def applies(self, request: Request) -> tuple[bool, bool]:
-        """(applies, through the account only). Raises OutOfScopeError, _Unresolved."""
+        """(applies, through the account only). Raises OutOfScopeError only when the answer
+        turns on what gen cannot decide: when every other element applies."""
         if self.undecidable:
             raise OutOfScopeError(self.undecidable)
         if self.actions.matches(request.action_lower) == self.not_action:
             return False, False
         account_level = False
-        if self.principal is not None:
-            matched, account_level = _principal_match(self.principal, request)
-            if not matched:
+        pending: OutOfScopeError | None = None
+        try:
+            if self.principal is not None:
+                matched, account_level = _principal_match(self.principal, request)
+                if not matched:
+                    return False, False
+            elif self.not_principal is not None and _not_principal_exempts(
+                self.not_principal, request
+            ):
                 return False, False
-        elif self.not_principal is not None and _not_principal_exempts(self.not_principal, request):
-            return False, False
+        except OutOfScopeError as exc:
+            pending = exc
         # No Resource in a resource policy: the resource the policy is attached to.
-        if self.resources is not None and self.resources.matches(request) == self.not_resource:
-            return False, False
+        if self.resources is not None:
+            try:
+                if self.resources.matches(request, self.not_resource) == self.not_resource:
+                    return False, False
+            except OutOfScopeError as exc:
+                pending = pending or exc
         for condition in self.conditions:
             if not condition.holds(request):
                 return False, False
+        if pending is not None:
+            raise pending
         return True, account_level
 
 
@@ -855,16 +889,14 @@ def evaluate_identity(documents: Sequence[Document], request: Request) -> Policy
     if len(documents) == 1:
         return evaluate_policy(documents[0], request, resource_policy=False)
     results = [evaluate_policy(d, request, resource_policy=False) for d in documents]
+    for r in results:
+        if r.invalid:  # AWS refuses the policy: gen judges nothing
+            return r
     for effect in (Effect.DENY, Effect.OUT_OF_SCOPE, Effect.ALLOW):
         chosen = [r for r in results if r.effect is effect]
         if chosen:
-            invalid = [r for r in chosen if r.invalid]
-            first = invalid[0] if invalid else chosen[0]
             return PolicyResult(
-                effect,
-                tuple(m for r in chosen for m in r.matches),
-                first.reason,
-                invalid=bool(invalid),
+                effect, tuple(m for r in chosen for m in r.matches), chosen[0].reason
             )
     return PolicyResult(Effect.NONE)
 
@@ -913,6 +945,9 @@ def authorize(
     def decide(outcome: Outcome, reason: str, by_grants: Sequence[str] = ()) -> Decision:
         return Decision(outcome, reason, identity, resource, tuple(by_grants))
 
+    for name, result in (("identity policy", identity), ("resource policy", resource)):
+        if result is not None and result.invalid:  # AWS refuses it: gen judges nothing
+            return decide(Outcome.OUT_OF_SCOPE, f"the {name} is {result.reason}")
     for name, result in (("identity policy", identity), ("resource policy", resource)):
         if result is not None and result.effect is Effect.DENY:
             return decide(Outcome.EXPLICIT_DENY, f"explicit deny in the {name} ({result.sids[0]})")

@@ -1,0 +1,49 @@
+"""gen's IAM evaluator against @cloud-copilot/iam-simulate on a large seeded batch. Not a test.
+
+    .venv/bin/python scripts/diff_eval.py [--cases N] [--seed S] [--show K]
+
+Generates N random requests (tests/iam_diff.py), asks both evaluators and prints a table of
+agreement and disagreement classes. Exits 1 when any disagreement is unexplained (not a class
+of tests/iam_cases/diff_allowlist.yaml), printing the first K of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from iam_diff import generate, load_allowlist, run, table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=10)
+    parser.add_argument("--show", type=int, default=5)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    cases = generate(args.seed, args.cases)
+    results = run(cases)
+    elapsed = time.perf_counter() - started
+    print(f"{len(results)} requests, seed {args.seed}, {elapsed:.1f} s (both evaluators)\n")
+    print(table(results))
+    allowlist = load_allowlist()
+    known = sorted({r.klass[len("known:") :] for r in results if r.klass.startswith("known:")})
+    for name in known:
+        print(f"\nknown:{name}: {allowlist[name]['source']}")
+    unexplained = [r for r in results if r.klass.startswith("unexplained")]
+    for r in unexplained[: args.show]:
+        print(f"\n{r.klass}: gen {r.gen.outcome} ({r.gen.reason}); oracle {r.oracle}")
+        print(f"  {r.oracle_errors}" if r.oracle_errors else "", end="")
+        print(json.dumps(r.case.as_json()))
+    print(f"\nunexplained disagreements: {len(unexplained)}")
+    return 1 if unexplained else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
