@@ -685,12 +685,11 @@ class _Statement:
     def applies(self, request: Request) -> tuple[bool, bool]:
         """(applies, through the account only). Raises OutOfScopeError only when the answer
         turns on what gen cannot decide: when every other element applies."""
-        if self.undecidable:
-            raise OutOfScopeError(self.undecidable)
         if self.actions.matches(request.action_lower) == self.not_action:
             return False, False
         account_level = False
-        pending: OutOfScopeError | None = None
+        # An unmodelled condition is ANDed with the rest: when the rest fails, it is decided.
+        pending = OutOfScopeError(self.undecidable) if self.undecidable else None
         try:
             if self.principal is not None:
                 matched, account_level = _principal_match(self.principal, request)
@@ -701,7 +700,7 @@ class _Statement:
             ):
                 return False, False
         except OutOfScopeError as exc:
-            pending = exc
+            pending = pending or exc
         # No Resource in a resource policy: the resource the policy is attached to.
         if self.resources is not None:
             try:
@@ -795,6 +794,10 @@ class _Policy:
     statements: tuple[_Statement, ...]
     invalid: str  # why AWS would refuse the policy ("" when valid)
 
+    @property
+    def not_principal(self) -> bool:
+        return any(st.not_principal is not None for st in self.statements)
+
 
 def _compile_policy(document: Document, resource_policy: bool) -> _Policy:
     try:
@@ -840,7 +843,9 @@ def _compiled(document: Document, resource_policy: bool) -> _Policy:
 # --- one policy ------------------------------------------------------------------------------
 
 
-def evaluate_policy(document: Document, request: Request, *, resource_policy: bool) -> PolicyResult:
+def evaluate_policy(
+    document: Document, request: Request, *, resource_policy: bool, trust: bool = False
+) -> PolicyResult:
     """The effect of one policy on one request: a matching Deny wins, then a matching Allow.
 
     A policy AWS would refuse is OUT_OF_SCOPE with `invalid` set; a statement gen cannot
@@ -850,6 +855,14 @@ def evaluate_policy(document: Document, request: Request, *, resource_policy: bo
     if policy.invalid:
         return PolicyResult(
             Effect.OUT_OF_SCOPE, reason=f"invalid policy: {policy.invalid}", invalid=True
+        )
+    if trust and policy.not_principal:
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html:
+        # "You cannot use the NotPrincipal element in ... an IAM role trust policy."
+        return PolicyResult(
+            Effect.OUT_OF_SCOPE,
+            reason="invalid policy: a role trust policy cannot use NotPrincipal",
+            invalid=True,
         )
     allows: list[Match] = []
     denies: list[Match] = []
@@ -939,7 +952,9 @@ def authorize(
     resource = (
         None
         if resource_policy is None
-        else evaluate_policy(resource_policy, request, resource_policy=True)
+        else evaluate_policy(
+            resource_policy, request, resource_policy=True, trust=kind is ResourceKind.ROLE_TRUST
+        )
     )
 
     def decide(outcome: Outcome, reason: str, by_grants: Sequence[str] = ()) -> Decision:

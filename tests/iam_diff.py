@@ -419,13 +419,14 @@ class _Gen:
         st: dict[str, Any] = {"Effect": effect}
         if rng.random() < 0.3:
             st["Sid"] = f"S{rng.randrange(100)}"
+        trust = self.shape.kind is ResourceKind.ROLE_TRUST and resource_policy
         if resource_policy:
-            if effect == "Deny" and rng.random() < 0.15:
+            # AWS refuses NotPrincipal in a trust policy: rarely, to check gen refuses it too
+            if effect == "Deny" and rng.random() < (0.01 if trust else 0.15):
                 st["NotPrincipal"] = self.not_principal_value()
             else:
                 st["Principal"] = self.principal_value()
         st["NotAction" if rng.random() < 0.15 else "Action"] = self.actions(request_action)
-        trust = self.shape.kind is ResourceKind.ROLE_TRUST and resource_policy
         if not trust and (not resource_policy or rng.random() < 0.8):
             st["NotResource" if rng.random() < 0.12 else "Resource"] = self.resources()
         if rng.random() < 0.4:
