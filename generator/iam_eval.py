@@ -5,8 +5,10 @@ Modelled (each rule cites its page in tests/iam_cases/cases.yaml):
 - explicit deny beats every allow; no allow means an implicit deny
   (reference_policies_evaluation-logic.html);
 - Action/NotAction (case-insensitive), Resource/NotResource (ARNs matched segment by segment,
-  case-sensitive), with `*` and `?` wildcards; Principal/NotPrincipal ("*", an account ID or
-  its root ARN, role ARNs, service principals);
+  case-sensitive, with `*` and `?` wildcards; a short pattern such as `arn:aws:s3:*` expands
+  across colons); Principal ("*", an account ID or its root ARN, role ARNs, service
+  principals); NotPrincipal, which exempts only the principals it lists (a role needs its
+  account listed too);
 - the String*, Arn*, Bool and Null condition operators, `...IfExists`, `ForAnyValue:` and
   `ForAllValues:`; several operators, keys: AND; several values: OR (NOR when negated);
 - policy variables `${key}`, `${key, 'default'}`, `${*}`, `${?}`, `${$}` in Resource and
@@ -18,8 +20,18 @@ Modelled (each rule cites its page in tests/iam_cases/cases.yaml):
 
 Not modelled, and so never reported as allowing: SCPs and RCPs, permissions boundaries, session
 policies, VPC endpoint policies, S3 ACLs and Block Public Access, KMS grant constraints, and any
-condition operator beyond those above. A statement that uses one is undecidable: the policy's
-result is OUT_OF_SCOPE unless an explicit deny already decides.
+condition operator beyond those above. A statement that uses one is undecidable: the answer is
+OUT_OF_SCOPE whenever that statement could change it (an undecidable Deny, an undecidable Allow
+where nothing else allows, or one that may name the principal where only its account is named).
+
+A policy AWS refuses (a wildcard in an ARN's service or resource-type part, an ARN condition
+value with fewer than six parts, an action that is not `service:action`, NotPrincipal with
+Allow or in a trust policy, ...) is refused too: the request is OUT_OF_SCOPE with
+`Decision.invalid` set and the reason saying which statement and why. Nothing is judged.
+
+Policies are compiled once (by document identity) and patterns once (functools caches):
+scripts/bench_eval.py measures the speed. tests/test_iam_diff.py and `make diff-eval` compare
+the answers with an independent evaluator, @cloud-copilot/iam-simulate.
 """
 
 from __future__ import annotations
