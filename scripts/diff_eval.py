@@ -3,8 +3,9 @@
     .venv/bin/python scripts/diff_eval.py [--cases N] [--seed S] [--show K]
 
 Generates N random requests (tests/iam_diff.py), asks both evaluators and prints a table of
-agreement and disagreement classes. Exits 1 when any disagreement is unexplained (not a class
-of tests/iam_cases/diff_allowlist.yaml), printing the first K of them.
+agreement and disagreement classes; then the same for every request `gen verify` asks on
+envs/reference and tests/envs/* (the documents gen renders). Exits 1 when any disagreement is
+unexplained (not a class of tests/iam_cases/diff_allowlist.yaml), printing the first K.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from iam_diff import generate, load_allowlist, run, table
+from iam_diff import REPO, Result, generate, load_allowlist, run, table, verify_cases
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,22 +28,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", type=int, default=5)
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    cases = generate(args.seed, args.cases)
-    results = run(cases)
+    results = run(generate(args.seed, args.cases))
     elapsed = time.perf_counter() - started
-    print(f"{len(results)} requests, seed {args.seed}, {elapsed:.1f} s (both evaluators)\n")
+    print(f"random requests: {len(results)}, seed {args.seed}, {elapsed:.1f} s\n")
     print(table(results))
+    env_dirs = [
+        REPO / "envs" / "reference",
+        *sorted(p for p in (REPO / "tests" / "envs").iterdir()),
+    ]
+    rendered = run(verify_cases([d for d in env_dirs if (d / "topology.yaml").is_file()]))
+    print(f"\nthe requests `gen verify` asks on envs/reference and tests/envs/*: {len(rendered)}\n")
+    print(table(rendered))
     allowlist = load_allowlist()
-    known = sorted({r.klass[len("known:") :] for r in results if r.klass.startswith("known:")})
+    every = [*results, *rendered]
+    known = sorted({r.klass[len("known:") :] for r in every if r.klass.startswith("known:")})
     for name in known:
         print(f"\nknown:{name}: {allowlist[name]['source']}")
-    unexplained = [r for r in results if r.klass.startswith("unexplained")]
-    for r in unexplained[: args.show]:
+    unexplained = [r for r in every if r.klass.startswith("unexplained")]
+    _show(unexplained[: args.show])
+    print(f"\nunexplained disagreements: {len(unexplained)}")
+    return 1 if unexplained else 0
+
+
+def _show(results: list[Result]) -> None:
+    for r in results:
         print(f"\n{r.klass}: gen {r.gen.outcome} ({r.gen.reason}); oracle {r.oracle}")
         print(f"  {r.oracle_errors}" if r.oracle_errors else "", end="")
         print(json.dumps(r.case.as_json()))
-    print(f"\nunexplained disagreements: {len(unexplained)}")
-    return 1 if unexplained else 0
 
 
 if __name__ == "__main__":

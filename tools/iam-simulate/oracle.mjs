@@ -4,8 +4,14 @@
 //
 // A request: {principal, action, resource, resourceAccount, context, identityPolicies,
 // resourcePolicy}. An answer: {result: "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied" |
-// "error", errors?: string, ignoredContextKeys?: string[]}.
-import { runSimulation } from '@cloud-copilot/iam-simulate'
+// "error", errors?: string, ignoredContextKeys?: string[], unchecked?: string}.
+//
+// When iam-simulate's validation refuses only the pairing of action and resource type (its
+// IAM data knows no such resource type for the action), the request is decided without that
+// validation and `unchecked` says what was skipped; policy errors stay errors.
+const UNCHECKED = new Set(['no.resource.types', 'multiple.resource.types'])
+import { createValidatedPolicy, validateResourcePolicy } from '@cloud-copilot/iam-policy'
+import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate'
 
 async function readStdin() {
   const chunks = []
@@ -32,6 +38,19 @@ async function answer(request) {
   try {
     const response = await runSimulation(simulation, {})
     if (response.resultType === 'error') {
+      if (UNCHECKED.has(response.errors.message)) {
+        const unchecked = { ...simulation }
+        if (simulation.resourcePolicy) {
+          // validated above; wrapped so that the unvalidated run names it
+          unchecked.resourcePolicy = createValidatedPolicy(
+            simulation.resourcePolicy,
+            validateResourcePolicy,
+            { name: 'resourcePolicy' }
+          )
+        }
+        const result = runUnsafeSimulation(unchecked, {})
+        return { result, ignoredContextKeys: [], unchecked: response.errors.message }
+      }
       return { result: 'error', errors: JSON.stringify(response.errors) }
     }
     const ignored =
