@@ -974,7 +974,7 @@ def authorize(
 
     for name, result in (("identity policy", identity), ("resource policy", resource)):
         if result is not None and result.invalid:  # AWS refuses it: gen judges nothing
-            return decide(Outcome.OUT_OF_SCOPE, f"the {name} is {result.reason}")
+            return decide(Outcome.OUT_OF_SCOPE, f"the {name} is an {result.reason}")
     for name, result in (("identity policy", identity), ("resource policy", resource)):
         if result is not None and result.effect is Effect.DENY:
             return decide(Outcome.EXPLICIT_DENY, f"explicit deny in the {name} ({result.sids[0]})")
