@@ -574,7 +574,8 @@ def _compile_condition(operator: str, key: str, raw: Any, variables: bool) -> _C
         raise OutOfScopeError(f"condition operator {operator} is not modelled")
     if op in _ARN_OPS:
         for v in values:
-            _arn_regex(v, True)  # raises for a value AWS refuses
+            if not (variables and "${" in v):  # one with a variable: checked once substituted
+                _arn_regex(v, True)  # raises for a value AWS refuses
     has_vars = variables and any("${" in v for v in values)
     return _Condition(operator, key, qualifier, if_exists, op, values, has_vars)
 
@@ -662,16 +663,17 @@ def _resources(patterns: tuple[str, ...], variables: bool) -> _Resources:
     for p in patterns:
         error = ""
         regex = None
-        try:
-            regex = _arn_regex(p, False)
-        except InvalidPolicyError:
-            raise
-        except OutOfScopeError as exc:
-            error = str(exc)
         if variables and "${" in p:
-            regex = None
-        elif regex is None and not error:
-            regex = re.compile(r"(?!)")
+            pass  # checked once substituted, request by request
+        else:
+            try:
+                regex = _arn_regex(p, False)
+            except InvalidPolicyError:
+                raise
+            except OutOfScopeError as exc:
+                error = str(exc)
+            if regex is None and not error:
+                regex = re.compile(r"(?!)")
         regexes.append(regex)
         errors.append(error)
     return _Resources(patterns, tuple(regexes), tuple(errors))
