@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -39,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     rendered = run(verify_cases([d for d in env_dirs if (d / "topology.yaml").is_file()]))
     print(f"\nthe requests `gen verify` asks on envs/reference and tests/envs/*: {len(rendered)}\n")
     print(table(rendered))
+    _refusals(results)
     allowlist = load_allowlist()
     every = [*results, *rendered]
     known = sorted({r.klass[len("known:") :] for r in every if r.klass.startswith("known:")})
@@ -48,6 +51,19 @@ def main(argv: list[str] | None = None) -> int:
     _show(unexplained[: args.show])
     print(f"\nunexplained disagreements: {len(unexplained)}")
     return 1 if unexplained else 0
+
+
+def _refusals(results: list[Result]) -> None:
+    """Why gen refused to decide, by kind of reason (the quoted parts left out)."""
+    reasons = Counter(
+        re.sub(r"'[^']*'|\S+:\s", "", r.gen.reason.rsplit(": ", 1)[-1])
+        for r in results
+        if r.klass.startswith("gen-refuses")
+    )
+    if reasons:
+        print("\nwhy gen refused (random requests):")
+        for reason, n in reasons.most_common(8):
+            print(f"  {n:>6}  {reason}")
 
 
 def _show(results: list[Result]) -> None:
