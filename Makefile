@@ -10,10 +10,13 @@ CHECKOV_VERSION := 3.3.30
 UV ?= $(PYTHON) -m uv
 BIN := $(VENV)/bin
 MERMAID := tools/mermaid
+IAM_SIMULATE := tools/iam-simulate
 
-.PHONY: .uv-bootstrap install demo test lint typecheck pytest precommit clean render-all bench bench-startup
+.PHONY: .uv-bootstrap install demo test lint typecheck pytest precommit clean render-all bench \
+	bench-eval diff-eval bench-startup
 
-install: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(MERMAID)/node_modules/.installed
+install: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(MERMAID)/node_modules/.installed \
+	$(IAM_SIMULATE)/node_modules/.installed
 
 .uv-bootstrap:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -33,6 +36,12 @@ $(CHECKOV_VENV)/.installed: | .uv-bootstrap
 # mermaid's own parser, from npm: the tests check `gen explain --format mermaid` with it.
 $(MERMAID)/node_modules/.installed: $(MERMAID)/package.json $(MERMAID)/package-lock.json
 	npm ci --prefix $(MERMAID) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# An independent IAM evaluator, from npm: tests/test_iam_diff.py and `make diff-eval` compare
+# gen's evaluator (generator/iam_eval.py) with it.
+$(IAM_SIMULATE)/node_modules/.installed: $(IAM_SIMULATE)/package.json $(IAM_SIMULATE)/package-lock.json
+	npm ci --prefix $(IAM_SIMULATE) --no-audit --no-fund --loglevel=error
 	@touch $@
 
 demo: install
@@ -71,9 +80,19 @@ bench-startup: install
 bench: install
 	$(BIN)/python scripts/bench_lint.py
 
+# How many requests a second gen's IAM evaluator decides (aim: 30,000 on 2 cores).
+bench-eval: install
+	$(BIN)/python scripts/bench_eval.py
+
+# gen's IAM evaluator against iam-simulate on 20,000 seeded random requests: a table of
+# agreement and disagreement classes; fails on any disagreement the allow-list does not explain.
+diff-eval: install
+	$(BIN)/python scripts/diff_eval.py --cases 20000
+
 # Re-render every environment and golden root (after a change to the generator).
 render-all: install
 	for d in envs/*/ tests/envs/*/; do $(BIN)/gen render --quiet $$d || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) $(MERMAID)/node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) $(MERMAID)/node_modules $(IAM_SIMULATE)/node_modules \
+		.mypy_cache .ruff_cache .pytest_cache

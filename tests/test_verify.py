@@ -18,7 +18,7 @@ from conftest import GOLDEN_DIRS, REPO
 from typer.testing import CliRunner
 
 from generator.access import policies
-from generator.access.paths import access_paths
+from generator.access.paths import Side, access_paths
 from generator.cli.main import app as gen_app
 from generator.proofs.directory import verify_directory
 from generator.proofs.documents import KmsGrant, PolicyDocuments, Source
@@ -417,6 +417,27 @@ def test_a_document_out_of_scope_is_never_allowed() -> None:
     failed = {p.path.sid for p in report.paths if p.status == FAILED}
     assert failed == {"StageReadsArtifacts"}
     assert any("out-of-scope" in f and "IpAddress" in f for f in report.failures)
+
+
+def test_an_invalid_document_is_refused_never_judged() -> None:
+    """A statement AWS would refuse (an action without its service prefix:
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html)
+    makes every request on that bucket undecidable, with the statement named: gen neither
+    proves the paths nor the negatives through it."""
+    env = read_environment(REFERENCE)
+    paths = access_paths(env)
+    docs = read_directory(REFERENCE, training_key_alias="sagemaker/outkey").documents
+    bucket = docs.bucket["mlops-shared-artifacts-111111111111"]
+    bucket["Statement"].append(
+        {"Sid": "Typo", "Effect": "Deny", "Principal": "*", "Action": "s3*", "Resource": "*"}
+    )
+    report = verify_documents(env, paths, docs)
+    assert not report.ok
+    assert any(
+        "invalid policy: Typo: Action 's3*' is not service:action" in f for f in report.failures
+    )
+    bucket_paths = [p for p in report.paths if p.path.side is Side.BUCKET_POLICY]
+    assert bucket_paths and all(p.status == FAILED for p in bucket_paths)
 
 
 def test_a_rendered_role_without_its_inline_policy_fails() -> None:

@@ -129,8 +129,14 @@ GRANT_OPERATIONS = {
     KMS_CONSUMER: ("Decrypt", "DescribeKey"),
     ("kms:Decrypt", "kms:GenerateDataKey"): ("Decrypt", "GenerateDataKey"),
 }
-VPC_ACCESS = (
-    "ec2:CreateNetworkInterface",
+# What a SageMaker execution role needs to attach models to a VPC (the ec2 actions of
+# https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html, CreateModel API:
+# execution role permissions). EC2 authorizes CreateNetworkInterface on the new network
+# interface, the subnet and the security groups, each its own resource; the other three act on
+# an existing network interface, whose resource type has the ec2:Vpc key
+# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html).
+ENI_CREATE = ("ec2:CreateNetworkInterface",)
+ENI_MANAGE = (
     "ec2:CreateNetworkInterfacePermission",
     "ec2:DeleteNetworkInterface",
     "ec2:DeleteNetworkInterfacePermission",
@@ -430,24 +436,42 @@ def _stages(env: Environment) -> Iterator[AccessPath]:
                 env, stage.name, account, role, secret, env.credentials_function_name(stage, secret)
             )
         if stage.network is not None:
+            net = stage.network
+            ec2 = f"arn:aws:ec2:{env.region}:{account}"
+            # CreateNetworkInterface: the new interface (its ARN is not known before, and the
+            # service authorization reference lists no ec2:Vpc key for it), and exactly the
+            # stage's subnets and security groups, named by ARN: no condition needed.
             yield AccessPath(
-                f"{tag}AttachesToVpc",
+                f"{tag}CreatesNetworkInterfaces",
                 role,
-                VPC_ACCESS,
-                ("*",),
+                ENI_CREATE,
+                (
+                    f"{ec2}:network-interface/*",
+                    *(f"{ec2}:subnet/{s}" for s in sorted(net.subnet_ids)),
+                    *(f"{ec2}:security-group/{g}" for g in sorted(net.security_group_ids)),
+                ),
                 account,
-                f"network interfaces in {stage.network.vpc_id}",
+                f"network interfaces in the subnets and security groups of {net.vpc_id}",
                 Side.NONE,
                 "",
                 Identity.RENDERED,
-                "SageMaker attaches the models to the stage's subnets (VpcConfig)",
-                conditions=(
-                    Condition(
-                        "StringEquals",
-                        "ec2:Vpc",
-                        (f"arn:aws:ec2:{env.region}:{account}:vpc/{stage.network.vpc_id}",),
-                    ),
-                ),
+                "SageMaker creates the models' network interfaces in the stage's subnets, with "
+                "its security groups (VpcConfig)",
+            )
+            # ec2:Vpc is a condition key of the network-interface resource type for these
+            # three actions: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
+            yield AccessPath(
+                f"{tag}AttachesToVpc",
+                role,
+                ENI_MANAGE,
+                (f"{ec2}:network-interface/*",),
+                account,
+                f"network interfaces in {net.vpc_id}",
+                Side.NONE,
+                "",
+                Identity.RENDERED,
+                "SageMaker attaches the models' network interfaces and deletes them",
+                conditions=(Condition("StringEquals", "ec2:Vpc", (f"{ec2}:vpc/{net.vpc_id}",)),),
             )
             yield AccessPath(
                 f"{tag}DescribesNetwork",
@@ -574,13 +598,17 @@ def _jumpstart(env: Environment) -> Iterator[AccessPath]:
     assert portfolio is not None  # load.py refuses a JumpStart section without one
     for name in js.custom_execution_roles:
         role = Principal(arns.role(account, name), account, "role", f"JumpStart role {name}")
+        # ProvisionProduct acts on a product (resource type Product, arn:...:product/ID:
+        # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsservicecatalog.html);
+        # which products the role may launch is what its association with the portfolio
+        # grants: the portfolio's products, whose IDs gen does not know.
         yield AccessPath(
             "JumpStartLaunchesProducts",
             role,
             ("servicecatalog:ProvisionProduct",),
-            (f"arn:aws:catalog:{env.region}:{account}:portfolio/{portfolio}",),
+            (f"arn:aws:catalog:{env.region}:{account}:product/*",),
             account,
-            f"SageMaker portfolio {portfolio}",
+            f"the products of SageMaker portfolio {portfolio}",
             Side.PORTFOLIO_ASSOCIATION,
             f"portfolio:{portfolio}",
             Identity.EXISTING,

@@ -145,6 +145,23 @@ def target_of(path: AccessPath, env: Environment) -> Target:
     return Target(NO_TARGET_KIND, "", account, "no resource policy")
 
 
+# These act on a log stream, arn:...:log-group:NAME:log-stream:NAME, which a log-group pattern
+# ending in * covers (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html).
+_LOG_STREAM_ACTIONS = frozenset({"logs:CreateLogStream", "logs:PutLogEvents"})
+
+
+def probe_resource(action: str, resource: str, env: Environment) -> str:
+    """The resource a real request for `action` would name, under a pattern of the model."""
+    if (
+        action in _LOG_STREAM_ACTIONS
+        and ":log-group:" in resource
+        and ":log-stream:" not in resource
+    ):
+        group = resource[: -len(":*")] if resource.endswith(":*") else resource
+        return concrete_resource(group, env) + ":log-stream:example"
+    return concrete_resource(resource, env)
+
+
 def path_probes(path: AccessPath, env: Environment) -> list[Probe]:
     target = target_of(path, env)
     ctx = base_context(path.principal.arn, path.principal.account_id, path_context(path))
@@ -153,7 +170,7 @@ def path_probes(path: AccessPath, env: Environment) -> list[Probe]:
             path.principal.arn,
             path.principal.account_id,
             action,
-            concrete_resource(resource, env),
+            probe_resource(action, resource, env),
             target,
             ctx,
         )

@@ -139,17 +139,29 @@ module "role_serving_execution" {
         Sid    = "StageAttachesToVpc"
         Effect = "Allow"
         Action = [
-          "ec2:CreateNetworkInterface",
           "ec2:CreateNetworkInterfacePermission",
           "ec2:DeleteNetworkInterface",
           "ec2:DeleteNetworkInterfacePermission",
         ]
-        Resource = "*"
+        Resource = "arn:aws:ec2:us-west-2:666677778888:network-interface/*"
         Condition = {
           StringEquals = {
             "ec2:Vpc" = "arn:aws:ec2:us-west-2:666677778888:vpc/vpc-00000000000000001"
           }
         }
+      },
+      {
+        Sid    = "StageCreatesNetworkInterfaces"
+        Effect = "Allow"
+        Action = "ec2:CreateNetworkInterface"
+        Resource = [
+          "arn:aws:ec2:us-west-2:666677778888:network-interface/*",
+          "arn:aws:ec2:us-west-2:666677778888:security-group/sg-00000000000000001",
+          "arn:aws:ec2:us-west-2:666677778888:security-group/sg-00000000000000002",
+          "arn:aws:ec2:us-west-2:666677778888:subnet/subnet-00000000000000001",
+          "arn:aws:ec2:us-west-2:666677778888:subnet/subnet-00000000000000002",
+          "arn:aws:ec2:us-west-2:666677778888:subnet/subnet-00000000000000003",
+        ]
       },
       {
         Sid      = "StageDecryptsArtifacts"
