@@ -62,8 +62,8 @@ def _runs(job: dict[str, Any]) -> str:
 
 def test_plan_on_pull_request_apply_on_main() -> None:
     workflow = _workflow()
-    on = workflow[True] if True in workflow else workflow["on"]  # YAML 1.1 reads `on` as true
-    assert {"pull_request", "push"} <= set(on)
+    on: dict[Any, Any] = dict(workflow)
+    assert {"pull_request", "push"} <= set(on["on"])  # written quoted, so not YAML 1.1's true
     plan, apply = workflow["jobs"]["plan"], workflow["jobs"]["apply"]
     assert "pull_request" in plan["if"] and "refs/heads/main" in apply["if"]
     for command in ("gen render --check", "gen lint", "gen verify", "terraform -chdir="):
