@@ -160,6 +160,23 @@ def test_bad_state_and_principal_are_located_errors(
     assert any(p.path == path and phrase in p.message and p.line > 0 for p in problems), problems
 
 
+def test_lint_warns_of_local_state_without_failing() -> None:
+    from generator.checks.catalog import Check
+    from generator.checks.lint import lint
+    from generator.checks.sarif import to_sarif
+    from generator.cli.lint import report_json
+
+    others = [c for c in Check if c is not Check.RENDER]
+    report = lint([REPO / "envs" / "reference", ORG], base=REPO, skip=others)
+    assert report.exit_code == 0 and not report.findings
+    assert [(w.file, w.rule, w.path) for w in report.warnings] == [
+        ("envs/reference/topology.yaml", "local-state", "state")
+    ]
+    assert report_json(report)["warnings"][0]["rule"] == "local-state"
+    results = to_sarif(report)["runs"][0]["results"]
+    assert [r["level"] for r in results] == ["warning"]
+
+
 # --- bootstrap: what it covers --------------------------------------------------------------
 
 
