@@ -9,7 +9,6 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -31,35 +30,30 @@ class BootstrapPolicyTooLargeError(GenError):
 Document = dict[str, Any]
 
 
-def _sid(calls: Iterable[Call], n: int) -> str:
-    types = sorted({c.resource_type for c in calls})
-    words = re.sub(r"^aws_", "", types[0]).replace(" ", "_").split("_")
-    name = "".join(w.capitalize() for w in words)
-    return f"{name}{'And' + str(len(types) - 1) + 'More' if len(types) > 1 else ''}{n}"
+def _sid(actions: Iterable[str], n: int) -> str:
+    """The statement's services and its number: Ec2Kms1, Iam3, Sagemaker12, ..."""
+    services = sorted({a.split(":", 1)[0] for a in actions})
+    return "".join(s.capitalize() for s in services) + str(n)
 
 
 def statements(calls: Iterable[Call]) -> list[dict[str, Any]]:
     """The Allow statements that grant exactly these calls' actions on their scopes."""
     Key = tuple[str, tuple[Condition, ...]]
     actions_of: dict[Key, set[str]] = defaultdict(set)
-    members: dict[Key, list[Call]] = defaultdict(list)
     for c in calls:
         key: Key = (c.scope, tuple(sorted(c.conditions)))
         actions_of[key].add(c.action)
-        members[key].append(c)
     Group = tuple[tuple[str, ...], tuple[Condition, ...]]
     scopes_of: dict[Group, list[str]] = defaultdict(list)
-    calls_of: dict[Group, list[Call]] = defaultdict(list)
     for (scope, conds), actions in actions_of.items():
         group: Group = (tuple(sorted(actions, key=str.lower)), conds)
         scopes_of[group].append(scope)
-        calls_of[group].extend(members[(scope, conds)])
     out = []
     ordered = sorted(scopes_of.items(), key=lambda kv: (sorted(kv[1]), kv[0]))
     for n, ((actions_, conds), scopes) in enumerate(ordered, start=1):
         unique = sorted(set(scopes))
         st: dict[str, Any] = {
-            "Sid": _sid(calls_of[(actions_, conds)], n),
+            "Sid": _sid(actions_, n),
             "Effect": "Allow",
             "Action": list(actions_) if len(actions_) > 1 else actions_[0],
             "Resource": unique if len(unique) > 1 else unique[0],
