@@ -427,6 +427,8 @@ class _Calls:
             conditions=(("StringEquals", "ec2:CreateAction", ("AuthorizeSecurityGroupIngress",)),),
             context={"ec2:CreateAction": ("AuthorizeSecurityGroupIngress",)},
         )
+        rule = self.arn("ec2", "security-group-rule/" + _placeholder_id("sgr-", self.item.name))
+        self.tagged(rt, "ec2:CreateTags ec2:DeleteTags", rule, rules, write=True)
         self.reads(rt, "ec2:DescribeSecurityGroupRules")
         rt = "aws_vpc_endpoint"
         endpoints = self.arn("ec2", "vpc-endpoint/*")
@@ -462,7 +464,9 @@ class _Calls:
             write=True,
         )
         self.reads(
-            rt, "ec2:DescribeVpcEndpoints ec2:DescribeVpcEndpointServices ec2:DescribeRegions"
+            rt,
+            "ec2:DescribeVpcEndpoints ec2:DescribeVpcEndpointServices ec2:DescribePrefixLists "
+            "ec2:DescribeRegions",
         )
 
     def jumpstart(self) -> None:
