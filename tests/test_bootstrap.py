@@ -373,3 +373,19 @@ def test_gen_bootstrap_rejects_a_bad_ou() -> None:
     result = runner.invoke(app, ["bootstrap", str(ORG), "--ou", "engineering"])
     assert result.exit_code == 2
     assert "OU ID" in result.output
+
+
+def test_gen_bootstrap_writes_nothing_when_a_proof_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator.bootstrap.permissions import statements as real
+
+    def without_iam(calls: Any) -> list[dict[str, Any]]:
+        return [s for s in real(calls) if not str(s["Sid"]).startswith("Iam")]
+
+    monkeypatch.setattr("generator.bootstrap.template.statements", without_iam)
+    out = tmp_path / "boot"
+    result = runner.invoke(app, ["bootstrap", str(ORG), "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "FAILED iam:" in result.output and "nothing written" in result.output
+    assert not out.exists()

@@ -27,12 +27,19 @@ from generator.access.paths import access_paths
 from generator.bootstrap.calls import Call
 from generator.bootstrap.permissions import state_bucket_policy
 from generator.bootstrap.template import Bootstrap
+from generator.errors import GenError
 from generator.proofs.evaluator import Decision, Document, Request, ResourceKind, authorize
 from generator.topology import arns
 
 SECURE = {"aws:SecureTransport": ("true",)}
 OTHER = "other-"
 KEEP_CONTEXT = {"iam:passedtoservice"}
+
+
+class BootstrapProofError(GenError):
+    """A bootstrap policy misses a call Terraform makes, or allows a write outside."""
+
+    exit_code = 1
 
 
 @dataclass(frozen=True)

@@ -54,14 +54,13 @@ def bootstrap_command(
     """
     import re
 
-    from generator.bootstrap.proof import prove
+    from generator.bootstrap.proof import BootstrapProofError, prove
     from generator.bootstrap.template import (
         build_bootstrap,
         deploy_commands,
         principal_policy_json,
         template_json,
     )
-    from generator.errors import GenError
     from generator.render.pipeline import modules_source_for, read_environment
 
     for ou_id in ou or []:
@@ -77,9 +76,6 @@ def bootstrap_command(
     if not report.ok:
         for proof in report.failed:
             out.print(f"FAILED {proof}", markup=False, highlight=False)
-
-        class BootstrapProofError(GenError):
-            exit_code = 1
 
         raise BootstrapProofError(
             f"{len(report.failed)} of {len(report.proofs)} proofs failed; nothing written"
