@@ -110,6 +110,12 @@ def bootstrap_command(
         markup=False,
         highlight=False,
     )
+    if not ou:
+        out.print(
+            "(ou-EXAMPLE-OUID stands for the OUs that hold the topology's accounts: pass --ou)",
+            markup=False,
+            highlight=False,
+        )
     for command in deploy_commands(
         boot, shown.as_posix(), ou or ["ou-EXAMPLE-OUID"], delegated_admin
     ):
