@@ -23,7 +23,7 @@ install: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(MERMAID)/node_modules/.
 
 $(VENV)/.installed: pyproject.toml | .uv-bootstrap
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
-	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[aws,lint,verify,dev,dev-aws,dev-lint,dev-verify]'
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[aws,lint,verify,dev,dev-aws,dev-lint,dev-verify,dev-bootstrap]'
 	@touch $@
 
 # checkov pins bc-python-hcl2, which installs the same `hcl2` module as python-hcl2: it gets

@@ -106,9 +106,12 @@ class CheckOutcome:
     note: str = ""
     """Why a check was skipped or could not run."""
     seconds: float = 0.0
+    warnings: list[Finding] = field(default_factory=list)
+    """Advice that does not fail the check (the exit code counts findings only)."""
 
     def finish(self, started: float) -> CheckOutcome:
         self.findings = sorted(set(self.findings))
+        self.warnings = sorted(set(self.warnings))
         self.seconds = time.perf_counter() - started
         if self.status in (Status.PASSED, Status.FAILED):
             self.status = Status.FAILED if self.findings else Status.PASSED
@@ -126,6 +129,10 @@ class LintReport:
     @property
     def findings(self) -> list[Finding]:
         return sorted(f for o in self.outcomes for f in o.findings)
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return sorted(w for o in self.outcomes for w in o.warnings)
 
     @property
     def exit_code(self) -> int:
@@ -469,7 +476,9 @@ def _check_render(
             without.append(display(env_dir))
             continue
         rendered += 1
-        outcome.findings.extend(_render_findings(env_dir, display, modules_source))
+        outcome.findings.extend(
+            _render_findings(env_dir, display, modules_source, outcome.warnings)
+        )
     outcome.checked = f"{rendered} environment{'s' if rendered != 1 else ''}"
     if without:
         outcome.note = (
@@ -483,7 +492,10 @@ def _check_render(
 
 
 def _render_findings(
-    env_dir: Path, display: Callable[[Path], str], modules_source: str | None
+    env_dir: Path,
+    display: Callable[[Path], str],
+    modules_source: str | None,
+    warnings: list[Finding],
 ) -> list[Finding]:
     def finding(file: str, line: int, rule: str, message: str, path: str = "") -> Finding:
         return Finding(file, line, Check.RENDER, rule, path, message)
@@ -498,6 +510,18 @@ def _render_findings(
         ]
     except GenError as exc:
         return [finding(display(env_dir), 0, "render-error", str(exc).splitlines()[0])]
+    if rendered.env.topology.state is None:
+        warnings.append(
+            finding(
+                display(env_dir / TOPOLOGY_FILE),
+                0,
+                "local-state",
+                "no `state` in topology.yaml: Terraform keeps this root's state on the machine "
+                "that runs it (no locking, no sharing, lost with the runner); set state.bucket "
+                "for an encrypted, locked S3 backend (README: Deploy to your organisation)",
+                "state",
+            )
+        )
     command = f"gen render {display(env_dir)}"
     findings = []
     for name in the_plan.write:

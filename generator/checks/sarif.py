@@ -66,7 +66,9 @@ def _location(file: str, line: int, message: str | None = None) -> dict[str, Any
 def to_sarif(report: LintReport) -> dict[str, Any]:
     """The report as a SARIF log (a JSON-ready dict)."""
     findings = report.findings
-    rule_ids = sorted({_rule_id(f) for f in findings})
+    warnings = report.warnings
+    levels = {_rule_id(f): "warning" for f in warnings} | {_rule_id(f): "error" for f in findings}
+    rule_ids = sorted(levels)
     names = {(f.check, f.rule): f.message for f in findings if f.check == Check.CHECKOV}
     rules = []
     for rule_id in rule_ids:
@@ -78,18 +80,19 @@ def to_sarif(report: LintReport) -> dict[str, Any]:
                 "name": rule_id.replace("/", "_").replace("-", "_"),
                 "shortDescription": {"text": short},
                 "help": {"text": _RULE_HELP[check]},
-                "defaultConfiguration": {"level": "error"},
+                "defaultConfiguration": {"level": levels[rule_id]},
                 "properties": {"check": check},
             }
         )
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     results = []
-    for finding in findings:
+    leveled = [(f, "error") for f in findings] + [(w, "warning") for w in warnings]
+    for finding, level in leveled:
         text = f"{finding.path}: {finding.message}" if finding.path else finding.message
         result: dict[str, Any] = {
             "ruleId": _rule_id(finding),
             "ruleIndex": index[_rule_id(finding)],
-            "level": "error",
+            "level": level,
             "message": {"text": text},
             "locations": [_location(finding.file, finding.line)],
             "properties": {"check": finding.check},

@@ -54,6 +54,17 @@ def report_json(report: LintReport) -> dict[str, Any]:
             }
             for f in report.findings
         ],
+        "warnings": [
+            {
+                "file": f.file,
+                "line": f.line,
+                "check": f.check,
+                "rule": f.rule,
+                "path": f.path,
+                "message": f.message,
+            }
+            for f in report.warnings
+        ],
     }
 
 
@@ -65,6 +76,8 @@ def print_report(report: LintReport, console: Console) -> None:
 
     for finding in report.findings:
         console.print(str(finding), markup=False, highlight=False)
+    for warning in report.warnings:
+        console.print(f"warning: {warning}", markup=False, highlight=False)
     table = Table(title=f"gen lint {' '.join(report.env_dirs)}")
     table.add_column("check")
     table.add_column("what")
@@ -90,6 +103,11 @@ def print_report(report: LintReport, console: Console) -> None:
     summary = (
         f"{n} finding{'s' if n != 1 else ''}, {failed} failed check{'s' if failed != 1 else ''}"
         + (f", {errors} check{'s' if errors != 1 else ''} could not run" if errors else "")
+        + (
+            f", {len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''}"
+            if report.warnings
+            else ""
+        )
         + f" in {report.seconds:.1f} s"
     )
     console.print(summary, markup=False, highlight=False)
@@ -137,7 +155,8 @@ def lint_command(
     """Prove rendered environments valid: parse, terraform fmt, provider schema,
     references, checkov (with gen's own checks) and render --check.
 
-    Exit code 0: every check passed; 1: findings; 3: a check could not run.
+    Exit code 0: every check passed; 1: findings; 3: a check could not run. Warnings
+    (such as local state, without `state` in topology.yaml) are printed and never fail.
     """
     fmt = output_format.lower()
     if fmt not in ("text", "json", "sarif"):

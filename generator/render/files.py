@@ -17,6 +17,9 @@ HEADER = (
     "# Change topology.yaml and run `gen render` (`gen render --check` tells if this is stale)."
 )
 TERRAFORM_VERSION = ">= 1.6.0"
+# S3-native state locking (backend "s3" use_lockfile) is generally available from 1.11
+# (experimental in 1.10): a root with remote state needs it.
+TERRAFORM_VERSION_WITH_STATE = ">= 1.11.0"
 AWS_PROVIDER = ("aws", "hashicorp/aws", ">= 6.0, < 7.0")
 TIME_PROVIDER = ("time", "hashicorp/time", ">= 0.11, < 1.0")
 ARCHIVE_PROVIDER = ("archive", "hashicorp/archive", ">= 2.4, < 3.0")
@@ -78,9 +81,13 @@ def render(env: Environment, modules_source: str) -> Rendered:
         for account_id in env.account_ids()
     ]
     tags = {"Environment": env.name, "ManagedBy": "gen", **env.topology.tags}
+    backend = backend_settings(env)
     files = {
         "versions.tf": jinja.get_template("versions.tf.j2").render(
-            header=HEADER, terraform_version=TERRAFORM_VERSION, providers=sorted(providers)
+            header=HEADER,
+            terraform_version=TERRAFORM_VERSION_WITH_STATE if backend else TERRAFORM_VERSION,
+            providers=sorted(providers),
+            backend=backend,
         ),
         "providers.tf": jinja.get_template("providers.tf.j2").render(
             header=HEADER,
@@ -93,3 +100,18 @@ def render(env: Environment, modules_source: str) -> Rendered:
         "outputs.tf": jinja.get_template("blocks.tf.j2").render(header=HEADER, blocks=root.outputs),
     }
     return Rendered(env, root, files)
+
+
+def backend_settings(env: Environment, root: str = "main") -> dict[str, str] | None:
+    """The `backend "s3"` arguments of one root, None when the topology has no `state`."""
+    state_account = env.state_account
+    if state_account is None:
+        return None
+    assert env.topology.state is not None and env.state_region is not None
+    return {
+        "bucket": env.topology.state.bucket,
+        "key": env.state_key(root),
+        "region": env.state_region,
+        "role_arn": env.terraform_role_arn(state_account),
+        "session_name": f"gen-{env.name}-state",
+    }

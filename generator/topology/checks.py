@@ -18,6 +18,7 @@ def check_topology(t: Topology, raw: Any) -> list[Finding]:
         *_registry(t),
         *_stages(t, raw),
         *_jumpstart(t),
+        *_state(t),
     ]
 
 
@@ -163,6 +164,11 @@ def _jumpstart(t: Topology) -> Iterator[Finding]:
         return
     yield from _account_ref(t, ("jumpstart", "account"), t.jumpstart.account)
     yield from _unique(("jumpstart", "custom_execution_roles"), t.jumpstart.custom_execution_roles)
+
+
+def _state(t: Topology) -> Iterator[Finding]:
+    if t.state is not None and t.state.account is not None:
+        yield from _account_ref(t, ("state", "account"), t.state.account)
 
 
 def _unique(path: tuple[str | int, ...], values: Sequence[str]) -> Iterator[Finding]:

@@ -120,6 +120,26 @@ class Environment:
     def terraform_role_arn(self, account_id: str) -> str:
         return arns.role(account_id, self.topology.terraform_role)
 
+    # --- running it: remote state ---------------------------------------------------------
+    @property
+    def state_account(self) -> str | None:
+        """The account of the state bucket (default: the registry's), None without state."""
+        state = self.topology.state
+        if state is None:
+            return None
+        return self.account_id(state.account or self.topology.registry.account)
+
+    @property
+    def state_region(self) -> str | None:
+        state = self.topology.state
+        return None if state is None else state.region or self.region
+
+    def state_key(self, root: str = "main") -> str:
+        """The state object of one root: <key_prefix><environment>/<root>/terraform.tfstate."""
+        state = self.topology.state
+        assert state is not None
+        return f"{state.key_prefix}{self.name}/{root}/terraform.tfstate"
+
     def version(self, model: Model) -> int:
         ref = model.model_package
         assert ref is not None

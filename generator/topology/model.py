@@ -76,6 +76,16 @@ PortfolioId = Annotated[str, StringConstraints(pattern=r"^port-[a-z0-9]{12,13}$"
 VpcId = Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8,17}$", strict=True)]
 SubnetId = Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$", strict=True)]
 SecurityGroupId = Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]{8,17}$", strict=True)]
+# An IAM role or user ARN (with an optional path): the principal a trust policy can name.
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
+PrincipalArn = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/([\x21-\x7e]{0,510}/)?"
+        r"[A-Za-z0-9+=,.@_-]{1,64}$",
+        strict=True,
+    ),
+]
 TagKey = Annotated[str, StringConstraints(pattern=r"^[\w .:/=+@-]{1,128}$", strict=True)]
 TagValue = Annotated[str, StringConstraints(pattern=r"^[\w .:/=+@-]{0,256}$", strict=True)]
 
@@ -209,6 +219,16 @@ class JumpStart(Strict):
     custom_execution_roles: Annotated[list[RoleName], Field(min_length=1)]
 
 
+class State(Strict):
+    """Remote state (S3 backend, S3-native locking): shared/topology.md, "Additions for
+    running it in a real organisation"."""
+
+    bucket: BucketName
+    account: AccountName | None = None  # default: registry.account
+    region: Region | None = None  # default: the topology's region
+    key_prefix: KeyPrefix = "gen/"
+
+
 class Topology(Strict):
     version: Literal[1]
     environment: EnvName
@@ -222,3 +242,6 @@ class Topology(Strict):
     jumpstart: JumpStart | None = None
     # gen's own optional field: tags added to every resource (besides Environment, ManagedBy).
     tags: dict[TagKey, TagValue] = Field(default_factory=dict)
+    # Running it in an organisation: remote state, and the identity that runs Terraform.
+    state: State | None = None
+    terraform_principal: PrincipalArn | None = None
