@@ -220,12 +220,11 @@ module "role_prod_execution" {
         Sid    = "StageAttachesToVpc"
         Effect = "Allow"
         Action = [
-          "ec2:CreateNetworkInterface",
           "ec2:CreateNetworkInterfacePermission",
           "ec2:DeleteNetworkInterface",
           "ec2:DeleteNetworkInterfacePermission",
         ]
-        Resource = "*"
+        Resource = "arn:aws:ec2:us-east-1:555555555555:network-interface/*"
         Condition = {
           StringEquals = {
             "ec2:Vpc" = "arn:aws:ec2:us-east-1:555555555555:vpc/vpc-0a1b2c3d4e5f67890"
@@ -237,6 +236,17 @@ module "role_prod_execution" {
         Effect   = "Allow"
         Action   = "ecr:GetAuthorizationToken"
         Resource = "*"
+      },
+      {
+        Sid    = "StageCreatesNetworkInterfaces"
+        Effect = "Allow"
+        Action = "ec2:CreateNetworkInterface"
+        Resource = [
+          "arn:aws:ec2:us-east-1:555555555555:network-interface/*",
+          "arn:aws:ec2:us-east-1:555555555555:security-group/sg-0a1b2c3d4e5f60003",
+          "arn:aws:ec2:us-east-1:555555555555:subnet/subnet-0a1b2c3d4e5f60001",
+          "arn:aws:ec2:us-east-1:555555555555:subnet/subnet-0a1b2c3d4e5f60002",
+        ]
       },
       {
         Sid      = "StageDecryptsArtifacts"
