@@ -1,5 +1,8 @@
 """Extract the hashicorp/aws provider schema from the ``cdktn-provider-aws`` wheel.
 
+(``--provider time`` and ``--provider archive`` do the same for the two other providers a
+render uses, from ``cdktn-provider-time`` and ``cdktn-provider-archive``; see ``PINS``.)
+
 How to regenerate the vendored schema
 -------------------------------------
 The output of this script is the vendored file
@@ -65,13 +68,43 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-WHEEL_NAME = "cdktn-provider-aws"
-WHEEL_VERSION = "25.8.1"
-PROVIDER_VERSION = "6.69.1"
-PROVIDER_SOURCE = "hashicorp/aws"
-DEFAULT_OUTPUT = (
-    Path(__file__).resolve().parent.parent / "generator" / "data" / "aws_provider_schema.json.gz"
-)
+DATA_DIR = Path(__file__).resolve().parent.parent / "generator" / "data"
+
+
+@dataclass(frozen=True)
+class Pin:
+    """One provider gen uses: the cdktn wheel its schema comes from, and where it goes."""
+
+    name: str
+    wheel_version: str
+    provider_version: str
+
+    @property
+    def wheel(self) -> str:
+        return f"cdktn-provider-{self.name}"
+
+    @property
+    def source(self) -> str:
+        return f"hashicorp/{self.name}"
+
+    @property
+    def output(self) -> Path:
+        return DATA_DIR / f"{self.name}_provider_schema.json.gz"
+
+
+# The same generator makes the prebuilt bindings of every provider, so the schemas of
+# hashicorp/time and hashicorp/archive (the other providers a render uses) come from their
+# own cdktn wheels, each fact from the provider version its README names.
+PINS = {
+    "aws": Pin("aws", "25.8.1", "6.69.1"),
+    "time": Pin("time", "14.0.2", "0.14.2"),
+    "archive": Pin("archive", "14.0.1", "2.8.1"),
+}
+WHEEL_NAME = PINS["aws"].wheel
+WHEEL_VERSION = PINS["aws"].wheel_version
+PROVIDER_VERSION = PINS["aws"].provider_version
+PROVIDER_SOURCE = PINS["aws"].source
+DEFAULT_OUTPUT = PINS["aws"].output
 
 KIND_BY_BASE = {
     "TerraformResource": "resources",
@@ -134,7 +167,7 @@ MAPPER_PRIMITIVES = {
     "cdktn.booleanToHclTerraform": "bool",
     "cdktn.booleanToTerraform": "bool",
 }
-README_VERSION_RE = re.compile(r"bindings for hashicorp/aws provider version (\S+)")
+README_VERSION_RE = re.compile(r"bindings for hashicorp/\w+ provider version (\S+)")
 
 
 class ExtractionError(RuntimeError):
@@ -507,7 +540,9 @@ def wheel_metadata(wheel: Path) -> tuple[str, str | None]:
     return version.group(1), readme.group(1) if readme else None
 
 
-def extract(wheel: Path, expect_provider_version: str) -> tuple[dict[str, Any], Stats]:
+def extract(
+    wheel: Path, expect_provider_version: str, pin: Pin = PINS["aws"]
+) -> tuple[dict[str, Any], Stats]:
     wheel_version, readme_version = wheel_metadata(wheel)
     modules: dict[str, Module] = {}
     package_version = None
@@ -530,9 +565,9 @@ def extract(wheel: Path, expect_provider_version: str) -> tuple[dict[str, Any], 
         for cls in mod.flags:
             stats.classes.setdefault(cls, mod)
     out: dict[str, Any] = {
-        "provider": PROVIDER_SOURCE,
+        "provider": pin.source,
         "version": expect_provider_version,
-        "source": {"wheel": WHEEL_NAME, "wheel_version": wheel_version},
+        "source": {"wheel": pin.wheel, "wheel_version": wheel_version},
         "resources": {},
         "data_sources": {},
         "ephemeral_resources": {},
@@ -567,14 +602,15 @@ def extract(wheel: Path, expect_provider_version: str) -> tuple[dict[str, Any], 
         raise ExtractionError(f"wheel README names provider {readme_version}")
     if package_version != wheel_version:
         raise ExtractionError(f"jsii package {package_version} != wheel {wheel_version}")
-    if not out["resources"] or not out["data_sources"] or out["provider_config"] is None:
+    nothing = not out["resources"] and not out["data_sources"]
+    if nothing or out["provider_config"] is None:
         raise ExtractionError("nothing extracted")
     return out, stats
 
 
-def download_wheel(version: str, dest: Path) -> Path:
+def download_wheel(version: str, dest: Path, pin: Pin = PINS["aws"]) -> Path:
     """Fetch the pinned wheel with ``pip download --no-deps`` (installs nothing)."""
-    spec = f"{WHEEL_NAME}=={version}"
+    spec = f"{pin.wheel}=={version}"
     commands: list[list[str]] = [[sys.executable, "-m", "pip"]]
     for exe in ("pip3", "pip"):
         found = shutil.which(exe)
@@ -585,7 +621,7 @@ def download_wheel(version: str, dest: Path) -> Path:
         args = [*cmd, "download", "--no-deps", "--only-binary=:all:", "-d", str(dest), spec]
         proc = subprocess.run(args, capture_output=True, text=True, check=False)
         if proc.returncode == 0:
-            wheels = sorted(dest.glob("cdktn_provider_aws-*.whl"))
+            wheels = sorted(dest.glob(f"cdktn_provider_{pin.name}-*.whl"))
             if wheels:
                 return wheels[-1]
         errors.append(f"{' '.join(args)}: {proc.stderr.strip()[-500:]}")
@@ -608,18 +644,23 @@ def write_output(schema: dict[str, Any], output: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--wheel", type=Path, help="path to a cdktn-provider-aws wheel")
-    parser.add_argument("--wheel-version", default=WHEEL_VERSION, help="version to download")
-    parser.add_argument("--expect-provider-version", default=PROVIDER_VERSION)
-    parser.add_argument("--output", default=str(DEFAULT_OUTPUT), help="'-' for stdout")
+    parser.add_argument("--provider", choices=sorted(PINS), default="aws")
+    parser.add_argument("--wheel", type=Path, help="path to a cdktn-provider-<provider> wheel")
+    parser.add_argument("--wheel-version", help="version to download (default: the pin)")
+    parser.add_argument("--expect-provider-version", help="default: the pin")
+    parser.add_argument("--output", help="'-' for stdout (default: generator/data/...)")
     parser.add_argument("--verbose", action="store_true", help="list every anomaly")
     args = parser.parse_args(argv)
+    pin = PINS[args.provider]
+    args.wheel_version = args.wheel_version or pin.wheel_version
+    args.expect_provider_version = args.expect_provider_version or pin.provider_version
+    args.output = args.output or str(pin.output)
 
     started = time.monotonic()
     try:
         with tempfile.TemporaryDirectory(prefix="cdktn-") as tmp:
-            wheel = args.wheel or download_wheel(args.wheel_version, Path(tmp))
-            schema, stats = extract(wheel, args.expect_provider_version)
+            wheel = args.wheel or download_wheel(args.wheel_version, Path(tmp), pin)
+            schema, stats = extract(wheel, args.expect_provider_version, pin)
     except ExtractionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
