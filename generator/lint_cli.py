@@ -132,9 +132,20 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         modules_source: ModulesSource = None,
+        provider: Annotated[
+            str,
+            typer.Option(
+                "--provider",
+                help="terraform check: offline (default; gen's stand-in provider serving the "
+                "vendored schemas, no network or credentials) or real (your own terraform, "
+                "CLI configuration, plugin cache and the real providers; needs network).",
+                case_sensitive=False,
+            ),
+        ] = "offline",
     ) -> None:
         """Prove rendered environments valid: parse, terraform fmt, provider schema,
-        references, checkov (with gen's own checks) and render --check.
+        references, checkov (with gen's own checks), render --check and real terraform
+        init/validate/plan.
 
         Exit code 0: every check passed; 1: findings; 3: a check could not run.
         """
@@ -152,10 +163,16 @@ def register(app: typer.Typer) -> None:
                     f"{name!r}: not a check; choose from {', '.join(c.value for c in Check)}",
                     param_hint="--skip",
                 ) from None
+        if provider.lower() not in ("offline", "real"):
+            raise typer.BadParameter(
+                f"{provider!r}: choose offline or real", param_hint="--provider"
+            )
         if output is not None and fmt == "text":
             raise typer.BadParameter("--output needs --format json or sarif", param_hint="--output")
         out = Console(highlight=False, soft_wrap=True)
-        report = lint(env_dirs, skip=skipped, modules_source=modules_source)
+        report = lint(
+            env_dirs, skip=skipped, modules_source=modules_source, provider=provider.lower()
+        )
         document: dict[str, Any] | None = None
         if fmt == "json":
             document = report_json(report)
