@@ -11,7 +11,7 @@ UV ?= $(PYTHON) -m uv
 BIN := $(VENV)/bin
 MERMAID := tools/mermaid
 
-.PHONY: .uv-bootstrap install demo test lint typecheck pytest precommit clean render-all bench
+.PHONY: .uv-bootstrap install demo test lint typecheck pytest precommit clean render-all bench test-terraform
 
 install: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(MERMAID)/node_modules/.installed
 
@@ -57,6 +57,11 @@ precommit: install
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
 test: precommit pytest
+
+# Real Terraform (offline provider) init/validate/plan/apply and an empty second plan on every
+# environment and golden root (make test runs envs/reference only).
+test-terraform: install
+	$(BIN)/pytest -q -m slow tests/test_terraform.py
 
 bench: install
 	$(BIN)/python scripts/bench_lint.py
