@@ -150,14 +150,20 @@ def test_render_apply_then_a_new_model_version_plans_exactly_its_resources(
     render()
 
     plan = env / "plan2.bin"
-    results = session.run(env, [init_step(), plan_step(plan)], data_dir=env / ".tfdata")
+    # `terraform get` installs the new module call. (A second `init` next to a state file asks
+    # the registry for the overridden providers, which offline it cannot reach.)
+    get = Step(("get", "-no-color"))
+    results = session.run(env, [get, plan_step(plan)], data_dir=env / ".tfdata")
     assert [r.retcode for r in results] == [0, 0], failures(results)
     changes = planned_changes(session, env, plan)
-    # The new model is one new module call with one SageMaker model; nothing else changes
-    # unless a policy must now name version 5 (the model package group policy grants whole
-    # groups, so it does not).
+    # The new model is one new module call with one SageMaker model, and the model package
+    # group's resource policy (which names each version an account may use: least privilege)
+    # now grants prod version 5 too. Nothing else changes.
+    # https://docs.aws.amazon.com/sagemaker/latest/dg/model-registry-ram.html
     assert changes == {
-        'module.model_prod_churn_v5.aws_sagemaker_model.this': ["create"],
+        "module.model_prod_churn_v5.aws_sagemaker_model.this": ["create"],
+        "module.model_package_group_churn_xgboost"
+        ".aws_sagemaker_model_package_group_policy.this": ["update"],
     }, changes
 
 
