@@ -120,6 +120,7 @@ def planned_changes(session: TerraformSession, root: Path, plan: Path) -> dict[s
     }
 
 
+@pytest.mark.slow
 def test_render_apply_then_a_new_model_version_plans_exactly_its_resources(
     session: TerraformSession, tmp_path: Path
 ) -> None:
