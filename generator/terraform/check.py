@@ -106,7 +106,10 @@ def check_roots(roots: Sequence[Path], provider: ProviderMode = "offline") -> li
                 [init_step(provider), validate_step(), plan_step(state=state)],
                 data_dir=data_dir,
             )
-            diagnostics = sorted({d for r in results for d in _diagnostics_of(r, root)})
+            diagnostics = sorted(
+                {d for r in results for d in _diagnostics_of(r, root)},
+                key=lambda d: (str(d.file or ""), d.line, d.command, d.summary, d.detail),
+            )
             failure = ""
             failed = [r for r in results if r.retcode != 0]
             if failed and not diagnostics:
