@@ -363,10 +363,9 @@ def attribute_type(
         else:
             home = stats.classes.get(cls)
             element = home.element_classes.get(cls, "") if home else ""
+            nesting = "map"
             if cls.endswith("list"):
                 nesting = "set" if getter.wraps_set else "list"
-            else:
-                nesting = "map"
         if element in stats.classes and depth < 16:
             return {
                 "nested": {

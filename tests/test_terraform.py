@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import GOLDEN_DIRS, REPO
 
 from generator.terraform.runner import (
     Step,
@@ -29,7 +30,6 @@ from generator.terraform.runner import (
     plan_step,
     validate_step,
 )
-from tests.conftest import GOLDEN_DIRS, REPO
 
 GEN = Path(sys.executable).parent / "gen"
 
@@ -163,8 +163,9 @@ def test_render_apply_then_a_new_model_version_plans_exactly_its_resources(
     # https://docs.aws.amazon.com/sagemaker/latest/dg/model-registry-ram.html
     assert changes == {
         "module.model_prod_churn_v5.aws_sagemaker_model.this": ["create"],
-        "module.model_package_group_churn_xgboost"
-        ".aws_sagemaker_model_package_group_policy.this": ["update"],
+        "module.model_package_group_churn_xgboost.aws_sagemaker_model_package_group_policy.this": [
+            "update"
+        ],
     }, changes
 
 

@@ -155,8 +155,10 @@ class TerraformSession:
     ) -> list[StepResult]:
         """Run ``steps`` in ``root`` (``-chdir``), in one child process, in order."""
         chdir = f"-chdir={root}"
-        full = [{"argv": [chdir, *s.argv], "ok": list(s.ok), "stop_on_error": s.stop_on_error}
-                for s in steps]
+        full = [
+            {"argv": [chdir, *s.argv], "ok": list(s.ok), "stop_on_error": s.stop_on_error}
+            for s in steps
+        ]
         env = self.env(data_dir)
         terraform = shutil.which("terraform") if self.provider == "real" else None
         if terraform is not None:

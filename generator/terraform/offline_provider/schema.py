@@ -14,8 +14,8 @@ No gRPC here: :func:`to_proto` takes the generated protobuf module as an argumen
 from __future__ import annotations
 
 import gzip
-import os
 import json
+import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -97,9 +97,7 @@ def _attribute(name: str, raw: dict[str, Any]) -> Attribute:
         computed=bool(raw.get("computed")),
         type=raw.get("type", "dynamic"),
         nesting=nested["nesting"] if nested else None,
-        nested=Body(
-            {k: _attribute(k, v) for k, v in sorted(nested["attributes"].items())}
-        )
+        nested=Body({k: _attribute(k, v) for k, v in sorted(nested["attributes"].items())})
         if nested
         else None,
     )

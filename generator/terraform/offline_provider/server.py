@@ -26,7 +26,6 @@ from typing import Any
 
 from generator.terraform.offline_provider import schema as schemas
 from generator.terraform.offline_provider.values import (
-    UNKNOWN,
     Context,
     decode,
     encode,
@@ -123,7 +122,7 @@ def _account_of(config: dict[str, Any]) -> str | None:
             return arn.split(":")[4]
     allowed = config.get("allowed_account_ids") or []
     if isinstance(allowed, list) and allowed and isinstance(allowed[0], str):
-        return sorted(allowed)[0]
+        return str(sorted(allowed)[0])
     return None
 
 

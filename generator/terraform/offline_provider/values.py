@@ -47,9 +47,7 @@ def _ext_hook(code: int, data: bytes) -> Any:
 def decode(msgpack_bytes: bytes, json_bytes: bytes = b"") -> Any:
     """A ``DynamicValue``'s content (msgpack preferred, else JSON; empty: null)."""
     if msgpack_bytes:
-        return msgpack.unpackb(
-            msgpack_bytes, ext_hook=_ext_hook, raw=False, strict_map_key=False
-        )
+        return msgpack.unpackb(msgpack_bytes, ext_hook=_ext_hook, raw=False, strict_map_key=False)
     if json_bytes:
         return json.loads(json_bytes)
     return None
@@ -103,16 +101,23 @@ def _arn(type_name: str, attr: str, hint: str, ctx: Context) -> str:
     return f"arn:aws:{service}:{region}:{ctx.account}:{kind}/{hint}"
 
 
+def _configured(body: Body, name: str) -> bool:
+    attribute = body.attributes.get(name)
+    return attribute is not None and not attribute.computed
+
+
 def placeholder(
-    type_name: str, attribute: Attribute, path: str, holder: dict[str, Any], body: Body,
+    type_name: str,
+    attribute: Attribute,
+    path: str,
+    holder: dict[str, Any],
+    body: Body,
     ctx: Context,
 ) -> Any:
     """The value ``attribute`` gets when the provider must invent it."""
     cty = attribute.cty
     if cty == "string":
-        config = {
-            k: v for k, v in holder.items() if k in body.attributes and not body.attributes[k].computed
-        }
+        config = {k: v for k, v in holder.items() if _configured(body, k)}
         seed = json.dumps([type_name, path, config], sort_keys=True, default=repr)
         digest = hashlib.sha256(seed.encode()).hexdigest()[:12]
         name = holder.get("name") if isinstance(holder.get("name"), str) else None
@@ -167,15 +172,18 @@ def fill(
         sub = f"{path}.{name}" if path else name
         fillable = current is None or (current is UNKNOWN and not planning)
         if attribute.computed and fillable:
-            if current is None and unknown_top_level and not path:
-                out[name] = UNKNOWN
-            elif holder_unknown:
+            if (current is None and unknown_top_level and not path) or holder_unknown:
                 out[name] = UNKNOWN
             else:
                 out[name] = placeholder(type_name, attribute, sub, value, body, ctx)
         elif attribute.nested is not None and current is not None and current is not UNKNOWN:
             out[name] = _fill_each(
-                type_name, attribute.nested, attribute.nesting or "single", current, ctx, sub,
+                type_name,
+                attribute.nested,
+                attribute.nesting or "single",
+                current,
+                ctx,
+                sub,
                 planning,
             )
     for name, block in body.blocks.items():
@@ -219,7 +227,7 @@ def null_object(body: Body) -> dict[str, Any]:
     """An object of ``body``'s type with every attribute null and no blocks."""
     out: dict[str, Any] = dict.fromkeys(body.attributes)
     for name, block in body.blocks.items():
-        out[name] = None if block.nesting in ("single", "group") else (
-            {} if block.nesting == "map" else []
+        out[name] = (
+            None if block.nesting in ("single", "group") else ({} if block.nesting == "map" else [])
         )
     return out
