@@ -554,10 +554,30 @@ def _render_findings(
     return findings
 
 
+def _all_parsed(ws: _Workspace, env_dir: Path) -> bool:
+    """Whether every file of ``env_dir`` and of the local modules it calls parsed."""
+    seen: set[Path] = set()
+    todo = [env_dir.resolve()]
+    while todo:
+        directory = todo.pop()
+        if directory in seen or directory not in ws.modules:
+            continue
+        seen.add(directory)
+        module = ws.modules[directory]
+        if not module.parsed:
+            return False
+        todo.extend(child for child in module.children.values() if child is not None)
+    return True
+
+
 def _check_terraform(
-    env_dirs: Sequence[Path], display: Callable[[Path], str], provider: str
+    env_dirs: Sequence[Path], display: Callable[[Path], str], provider: str, total: int
 ) -> CheckOutcome:
     outcome = CheckOutcome(Check.TERRAFORM)
+    if not env_dirs:
+        outcome.status = Status.SKIPPED
+        outcome.note = "no root parses (see the parse check)"
+        return outcome
     try:
         from generator.terraform.check import check_roots
 
@@ -584,6 +604,8 @@ def _check_terraform(
             failures.append(f"{display(result.root)}: {result.failure}")
     roots = len(results)
     outcome.checked = f"{roots} root{'s' if roots != 1 else ''} ({provider} provider)"
+    if roots < total:
+        outcome.note = f"{total - roots} with syntax errors not run (see the parse check)"
     if failures:
         outcome.status = Status.ERROR
         outcome.note = "; ".join(failures)
@@ -644,11 +666,6 @@ def lint(
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="gen-lint-tf") as tf_pool,
     ):
         terraform_future: Future[CheckOutcome] | None = None
-        if Check.TERRAFORM not in skipped:
-            terraform_started = time.perf_counter()
-            terraform_future = tf_pool.submit(
-                lambda: _check_terraform(dirs, display, provider).finish(terraform_started)
-            )
         checkov_started = time.perf_counter()
         checkov_futures: dict[Path, Future[CheckovReport]] = {}
         if Check.CHECKOV not in skipped:
@@ -663,6 +680,17 @@ def lint(
             ws.load(env_dir)
         if Check.PARSE not in skipped:
             outcomes[Check.PARSE] = _check_parse(ws).finish(parse_started)
+
+        if Check.TERRAFORM not in skipped:
+            # Roots with a file that does not parse are left to the parse check, as for fmt,
+            # schema and references.
+            parsed = [d for d in dirs if _all_parsed(ws, d)]
+            terraform_started = time.perf_counter()
+            terraform_future = tf_pool.submit(
+                lambda: _check_terraform(parsed, display, provider, len(dirs)).finish(
+                    terraform_started
+                )
+            )
 
         fmt_future: Future[CheckOutcome] | None = None
         if Check.FMT not in skipped:

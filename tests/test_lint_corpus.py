@@ -72,8 +72,9 @@ def test_case_reports_exactly_the_expected_findings(case: Path, corpus_report: L
 def test_corpus_fails_with_exit_code_1(corpus_report: LintReport) -> None:
     assert corpus_report.exit_code == 1
     assert not [o for o in corpus_report.outcomes if o.status is Status.ERROR]
-    # Every check found something somewhere in the corpus.
-    assert {o.check for o in corpus_report.outcomes if o.status is Status.FAILED} == set(Check)
+    # Every check found something somewhere in the corpus (terraform: tests/terraform_corpus).
+    failed = {o.check for o in corpus_report.outcomes if o.status is Status.FAILED}
+    assert failed == set(Check) - {Check.TERRAFORM}
     # Nothing is reported outside the corpus: the real modules are clean.
     outside = [f for f in corpus_report.findings if not f.file.startswith("tests/lint_corpus/")]
     assert outside == []

@@ -110,6 +110,10 @@ def check_roots(roots: Sequence[Path], provider: ProviderMode = "offline") -> li
                 {d for r in results for d in _diagnostics_of(r, root)},
                 key=lambda d: (str(d.file or ""), d.line, d.command, d.summary, d.detail),
             )
+            # A command that located its errors also prints a file-less summary of them
+            # ("Terraform encountered problems during initialisation..."): keep the located.
+            located = {d.command for d in diagnostics if d.file is not None}
+            diagnostics = [d for d in diagnostics if d.file is not None or d.command not in located]
             failure = ""
             failed = [r for r in results if r.retcode != 0]
             if failed and not diagnostics:
