@@ -133,9 +133,17 @@ class _Schemas:
     def __init__(self, pb: Any, name: str, raw: bytes) -> None:
         self.name = name
         self.raw = raw
-        self.response = pb.GetProviderSchema.Response()
-        self.response.ParseFromString(raw)
+        self._pb = pb
+        self._response: Any = None  # parsed on first use: most processes only serve `raw`
         self._bodies: dict[tuple[str, str], schemas.Body | None] = {}
+
+    @property
+    def response(self) -> Any:
+        if self._response is None:
+            response = self._pb.GetProviderSchema.Response()
+            response.ParseFromString(self.raw)
+            self._response = response
+        return self._response
 
     @property
     def resources(self) -> Any:
