@@ -9,12 +9,19 @@ summary and detail. Nothing is written to the directory checked.
 What this finds that no home-made check does: ``for_each``/``count`` over values known only
 after apply, module calls missing a provider, values of the wrong type for variables and
 arguments, dependency cycles, references to attributes a resource does not export.
+
+Terraform runs on a shadow copy: the root's and its local modules' ``.tf`` files copied into
+the session's temporary directory with their relative layout, so module sources resolve and
+nothing of the user's directory (a ``terraform.tfstate``, a ``.terraform`` folder, a lock
+file) changes what is checked or is changed by it. Locations are mapped back.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +101,59 @@ class RootResult:
     failure: str = ""  # a command failed without saying why (stderr tail)
 
 
+_LOCAL_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.M)
+_TERRAFORM_FILES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
+
+
+def local_module_dirs(root: Path) -> list[Path]:
+    """``root`` and every local module directory it calls, recursively (resolved)."""
+    seen: list[Path] = []
+    todo = [root.resolve()]
+    while todo:
+        directory = todo.pop()
+        if directory in seen or not directory.is_dir():
+            continue
+        seen.append(directory)
+        for path in sorted(directory.glob("*.tf")):
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            todo += [(directory / source).resolve() for source in _LOCAL_SOURCE.findall(text)]
+    return seen
+
+
+def shadow_copy(root: Path, target: Path) -> tuple[Path, Path]:
+    """Copy the Terraform files of ``root`` and its local modules under ``target``, keeping
+    their layout relative to their common ancestor. Returns (the copy of root, the ancestor)."""
+    dirs = local_module_dirs(root)
+    base = Path(os.path.commonpath([str(d) for d in dirs]))
+    for directory in dirs:
+        copy = target / directory.relative_to(base)
+        copy.mkdir(parents=True, exist_ok=True)
+        for path in directory.iterdir():
+            if path.is_file() and path.name.endswith(_TERRAFORM_FILES):
+                shutil.copyfile(path, copy / path.name)
+    return target / root.resolve().relative_to(base), base
+
+
+def _unshadow(diagnostic: Diagnostic, shadow: Path, base: Path) -> Diagnostic:
+    if diagnostic.file is None:
+        return diagnostic
+    try:
+        relative = diagnostic.file.relative_to(shadow)
+    except ValueError:
+        return diagnostic
+    return Diagnostic(
+        base / relative,
+        diagnostic.line,
+        diagnostic.command,
+        diagnostic.address,
+        diagnostic.summary,
+        diagnostic.detail,
+    )
+
+
 def check_roots(roots: Sequence[Path], provider: ProviderMode = "offline") -> list[RootResult]:
     """init, validate and plan each root; stops at the first command that reports errors."""
     out = []
@@ -101,13 +161,15 @@ def check_roots(roots: Sequence[Path], provider: ProviderMode = "offline") -> li
         for index, root in enumerate(roots):
             data_dir = tf.home / f"data-{index}"
             state = tf.home / f"empty-{index}.tfstate"  # never written: plan only reads it
+            shadow = (tf.home / f"root-{index}").resolve()
+            copy, base = shadow_copy(root, shadow)
             results = tf.run(
-                root,
+                copy,
                 [init_step(provider), validate_step(), plan_step(state=state)],
                 data_dir=data_dir,
             )
             diagnostics = sorted(
-                {d for r in results for d in _diagnostics_of(r, root)},
+                {_unshadow(d, shadow, base) for r in results for d in _diagnostics_of(r, copy)},
                 key=lambda d: (str(d.file or ""), d.line, d.command, d.summary, d.detail),
             )
             # A command that located its errors also prints a file-less summary of them
