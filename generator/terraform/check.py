@@ -102,7 +102,6 @@ class RootResult:
 
 
 _LOCAL_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.M)
-_TERRAFORM_FILES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
 
 
 def local_module_dirs(root: Path) -> list[Path]:
@@ -123,17 +122,19 @@ def local_module_dirs(root: Path) -> list[Path]:
     return seen
 
 
+_NOT_COPIED = shutil.ignore_patterns(".terraform", "terraform.tfstate*", ".terraform.lock.hcl")
+
+
 def shadow_copy(root: Path, target: Path) -> tuple[Path, Path]:
-    """Copy the Terraform files of ``root`` and its local modules under ``target``, keeping
-    their layout relative to their common ancestor. Returns (the copy of root, the ancestor)."""
+    """Copy ``root`` and its local modules (whole directories, for ``file()`` and friends;
+    not ``.terraform``, state or lock files) under ``target``, keeping their layout relative
+    to their common ancestor. Returns (the copy of root, the ancestor)."""
     dirs = local_module_dirs(root)
     base = Path(os.path.commonpath([str(d) for d in dirs]))
     for directory in dirs:
-        copy = target / directory.relative_to(base)
-        copy.mkdir(parents=True, exist_ok=True)
-        for path in directory.iterdir():
-            if path.is_file() and path.name.endswith(_TERRAFORM_FILES):
-                shutil.copyfile(path, copy / path.name)
+        shutil.copytree(
+            directory, target / directory.relative_to(base), ignore=_NOT_COPIED, dirs_exist_ok=True
+        )
     return target / root.resolve().relative_to(base), base
 
 
