@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import json
 import os
 import sys
 import tempfile
@@ -162,7 +163,9 @@ class _Schemas:
         return self._bodies[key]
 
 
-def make_servicer(pb: Any, rpc: Any, provider: _Schemas, activity: _Activity) -> Any:
+def make_servicer(
+    pb: Any, rpc: Any, provider: _Schemas, activity: _Activity, shared: bool = False
+) -> Any:
     """The tfplugin6 ``Provider`` servicer for ``provider``."""
 
     def dyn(value: Any) -> Any:
@@ -208,6 +211,8 @@ def make_servicer(pb: Any, rpc: Any, provider: _Schemas, activity: _Activity) ->
 
         def ConfigureProvider(self, request: Any, context: Any) -> Any:
             activity.touch()
+            if shared:
+                return pb.ConfigureProvider.Response()
             config = decode(request.config.msgpack, request.config.json) or {}
             region = config.get("region")
             if isinstance(region, str) and region:
@@ -296,8 +301,14 @@ def make_servicer(pb: Any, rpc: Any, provider: _Schemas, activity: _Activity) ->
     return Servicer()
 
 
-def serve(name: str) -> int:
-    if os.environ.get(MAGIC_COOKIE_KEY) != MAGIC_COOKIE_VALUE:
+def serve(name: str, reattach: bool = False) -> int:
+    """Serve provider ``name``: as a go-plugin plugin Terraform starts (TLS, handshake line),
+    or, ``reattach``, as ONE long-lived server that every Terraform command of a session
+    reaches through ``TF_REATTACH_PROVIDERS`` (printed as a JSON line): no process start per
+    provider configuration and command. A shared server ignores ``Shutdown`` and the region
+    and account of ``ConfigureProvider`` (every configuration reaches the same process, so its
+    placeholders must not depend on which configured last)."""
+    if not reattach and os.environ.get(MAGIC_COOKIE_KEY) != MAGIC_COOKIE_VALUE:
         print(
             "This is gen's offline Terraform provider, a plugin: Terraform runs it "
             "(gen lint's terraform check sets that up).",
@@ -334,11 +345,14 @@ def serve(name: str) -> int:
             ),
         )
     )
-    rpc.add_ProviderServicer_to_server(make_servicer(pb, rpc, provider, activity), server)
+    rpc.add_ProviderServicer_to_server(
+        make_servicer(pb, rpc, provider, activity, shared=reattach), server
+    )
 
     class Controller(controller_rpc.GRPCControllerServicer):  # type: ignore[misc]
         def Shutdown(self, request: Any, context: Any) -> Any:
-            activity.stop.set()
+            if not reattach:
+                activity.stop.set()
             return controller_pb.Empty()
 
     class Stdio(stdio_rpc.GRPCStdioServicer):  # type: ignore[misc]
@@ -348,14 +362,29 @@ def serve(name: str) -> int:
     controller_rpc.add_GRPCControllerServicer_to_server(Controller(), server)
     stdio_rpc.add_GRPCStdioServicer_to_server(Stdio(), server)
 
-    key_pem, cert_pem, cert_der = _certificate()
-    credentials = grpc.ssl_server_credentials([(key_pem, cert_pem)])
     with tempfile.TemporaryDirectory(prefix="gen-tfp-") as tmp:
         socket = os.path.join(tmp, "plugin.sock")
-        server.add_secure_port(f"unix://{socket}", credentials)
-        server.start()
-        cert = base64.b64encode(cert_der).decode().rstrip("=")
-        sys.stdout.write(f"1|6|unix|{socket}|grpc|{cert}\n")
+        if reattach:
+            # a private socket in a private directory; Terraform's reattach client speaks
+            # plain gRPC (there is no handshake to exchange certificates in)
+            server.add_insecure_port(f"unix://{socket}")
+            server.start()
+            address = {
+                "Protocol": "grpc",
+                "ProtocolVersion": 6,
+                "Pid": os.getpid(),
+                "Test": True,
+                "Addr": {"Network": "unix", "String": socket},
+            }
+            line = json.dumps({f"registry.terraform.io/hashicorp/{name}": address})
+        else:
+            key_pem, cert_pem, cert_der = _certificate()
+            credentials = grpc.ssl_server_credentials([(key_pem, cert_pem)])
+            server.add_secure_port(f"unix://{socket}", credentials)
+            server.start()
+            cert = base64.b64encode(cert_der).decode().rstrip("=")
+            line = f"1|6|unix|{socket}|grpc|{cert}"
+        sys.stdout.write(line + "\n")
         sys.stdout.flush()
         activity.stop.wait()
         server.stop(grace=0.2).wait(1.0)
@@ -363,11 +392,13 @@ def serve(name: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1 or argv[0] not in schemas.PROVIDERS:
+    reattach = argv[:1] == ["--reattach"]
+    args = argv[1:] if reattach else argv
+    if len(args) != 1 or args[0] not in schemas.PROVIDERS:
         print(
-            f"usage: python -m generator.terraform.offline_provider "
+            f"usage: python -m generator.terraform.offline_provider [--reattach] "
             f"{{{','.join(schemas.PROVIDERS)}}}",
             file=sys.stderr,
         )
         return 2
-    return serve(argv[0])
+    return serve(args[0], reattach)
