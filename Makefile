@@ -59,9 +59,10 @@ precommit: install
 test: precommit pytest
 
 # Real Terraform (offline provider) init/validate/plan/apply and an empty second plan on every
-# environment and golden root (make test runs envs/reference only).
+# environment and golden root, the render -> apply -> change -> plan path, and the whole terraform
+# corpus with checkov (make test runs envs/reference and one corpus case).
 test-terraform: install
-	$(BIN)/pytest -q -m slow tests/test_terraform.py
+	$(BIN)/pytest -q -m slow tests/test_terraform.py tests/test_terraform_corpus.py
 
 bench: install
 	$(BIN)/python scripts/bench_lint.py
