@@ -585,7 +585,14 @@ def _check_terraform(
         from generator.terraform.check import check_roots
 
         results = check_roots(env_dirs, "real" if provider == "real" else "offline")
-    except (GenError, ImportError, OSError) as exc:
+    except ImportError as exc:
+        outcome.status = Status.ERROR
+        outcome.note = (
+            f"terraform could not run: {exc}; install gen's lint extra (make install, or "
+            "pip install 'gen[lint]'), or --skip terraform"
+        )
+        return outcome
+    except (GenError, OSError) as exc:
         outcome.status = Status.ERROR
         outcome.note = f"terraform could not run: {str(exc).splitlines()[0] if str(exc) else exc!r}"
         return outcome
