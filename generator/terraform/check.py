@@ -122,18 +122,20 @@ def local_module_dirs(root: Path) -> list[Path]:
     return seen
 
 
-_NOT_COPIED = shutil.ignore_patterns(".terraform", "terraform.tfstate*", ".terraform.lock.hcl")
-
-
-def shadow_copy(root: Path, target: Path) -> tuple[Path, Path]:
+def shadow_copy(root: Path, target: Path, keep_lock: bool = False) -> tuple[Path, Path]:
     """Copy ``root`` and its local modules (whole directories, for ``file()`` and friends;
-    not ``.terraform``, state or lock files) under ``target``, keeping their layout relative
-    to their common ancestor. Returns (the copy of root, the ancestor)."""
+    not ``.terraform`` or state files, nor the lock file unless ``keep_lock``: the real
+    providers keep to it) under ``target``, keeping their layout relative to their common
+    ancestor. Returns (the copy of root, the ancestor)."""
+    skipped = [".terraform", "terraform.tfstate*"] + ([] if keep_lock else [".terraform.lock.hcl"])
     dirs = local_module_dirs(root)
     base = Path(os.path.commonpath([str(d) for d in dirs]))
     for directory in dirs:
         shutil.copytree(
-            directory, target / directory.relative_to(base), ignore=_NOT_COPIED, dirs_exist_ok=True
+            directory,
+            target / directory.relative_to(base),
+            ignore=shutil.ignore_patterns(*skipped),
+            dirs_exist_ok=True,
         )
     return target / root.resolve().relative_to(base), base
 
@@ -163,7 +165,7 @@ def check_roots(roots: Sequence[Path], provider: ProviderMode = "offline") -> li
             data_dir = tf.home / f"data-{index}"
             state = tf.home / f"empty-{index}.tfstate"  # never written: plan only reads it
             shadow = (tf.home / f"root-{index}").resolve()
-            copy, base = shadow_copy(root, shadow)
+            copy, base = shadow_copy(root, shadow, keep_lock=provider == "real")
             results = tf.run(
                 copy,
                 [init_step(provider), validate_step(), plan_step(state=state)],
