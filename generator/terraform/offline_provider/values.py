@@ -85,7 +85,8 @@ class Context:
 # ARN shapes: arn:aws:<service>:<region>:<account>:<resource>. The service is the resource
 # type's second word (aws_sagemaker_model -> sagemaker); a few services name themselves
 # differently in ARNs. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
-_ARN_SERVICE = {"cloudwatch": "logs", "vpc": "ec2", "security": "ec2", "lambda": "lambda"}
+# (aws_cloudwatch_log_group -> logs, aws_vpc_endpoint / aws_security_group -> ec2)
+_ARN_SERVICE = {"cloudwatch": "logs", "vpc": "ec2", "security": "ec2"}
 _GLOBAL_SERVICES = frozenset({"iam", "s3"})
 
 
