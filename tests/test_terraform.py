@@ -169,14 +169,20 @@ def test_render_apply_then_a_new_model_version_plans_exactly_its_resources(
     }, changes
 
 
-def test_provider_exits_when_its_parent_dies(tmp_path: Path) -> None:
-    """A provider left behind by a crashed Terraform must not run forever."""
+@pytest.mark.parametrize(
+    "mode",
+    # --reattach: the shared server gen's sessions start; plugin: what dev_overrides launches
+    ["--reattach", pytest.param("plugin", marks=pytest.mark.slow)],
+)
+def test_provider_exits_when_its_parent_dies(mode: str) -> None:
+    """A provider left behind by a crashed Terraform (or gen) must not run forever."""
+    args = "'--reattach', 'time'" if mode == "--reattach" else "'time'"
     script = (
         "import subprocess, sys, os\n"
         "env = dict(os.environ, TF_PLUGIN_MAGIC_COOKIE="
         "'d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2')\n"
         "p = subprocess.Popen([sys.executable, '-m', 'generator.terraform.offline_provider',"
-        " 'time'], env=env, stdout=subprocess.PIPE)\n"
+        f" {args}], env=env, stdout=subprocess.PIPE)\n"
         "print(p.stdout.readline().decode().strip(), flush=True)\n"
         "print(p.pid, flush=True)\n"
         "os.kill(os.getpid(), 9)\n"
@@ -186,7 +192,11 @@ def test_provider_exits_when_its_parent_dies(tmp_path: Path) -> None:
     )
     assert parent.stdout is not None
     handshake = parent.stdout.readline().strip()
-    assert handshake.startswith("1|6|unix|"), handshake
+    if mode == "--reattach":
+        address = json.loads(handshake)["registry.terraform.io/hashicorp/time"]
+        assert (address["Protocol"], address["ProtocolVersion"]) == ("grpc", 6), address
+    else:
+        assert handshake.startswith("1|6|unix|"), handshake
     child = int(parent.stdout.readline())
     parent.wait(timeout=10)
     assert parent.returncode == -signal.SIGKILL
