@@ -13,7 +13,7 @@ MERMAID := tools/mermaid
 IAM_SIMULATE := tools/iam-simulate
 
 .PHONY: .uv-bootstrap install demo test lint typecheck pytest precommit clean render-all bench \
-	bench-eval diff-eval bench-startup
+	bench-eval diff-eval bench-startup test-terraform
 
 install: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(MERMAID)/node_modules/.installed \
 	$(IAM_SIMULATE)/node_modules/.installed
@@ -76,6 +76,12 @@ test: install
 
 bench-startup: install
 	$(BIN)/python scripts/bench_startup.py
+
+# Real Terraform (offline provider) init/validate/plan/apply and an empty second plan on every
+# environment and golden root, the render -> apply -> change -> plan path, and the whole terraform
+# corpus with checkov (make test runs envs/reference and one corpus case).
+test-terraform: install
+	$(BIN)/pytest -q -m slow tests/test_terraform.py tests/test_terraform_corpus.py
 
 bench: install
 	$(BIN)/python scripts/bench_lint.py

@@ -4,7 +4,8 @@
 
 Runs the real command (`gen lint ENV_DIR --format json`, a fresh process each time, as CI and
 pre-commit run it) N times and prints each wall time, the best and the median, and the
-per-check times of the last run. The aim is under 10 s on a 2-core machine.
+per-check times of the last run (terraform included). The aim is under 15 s on a 2-core
+machine (it was 10 s before the terraform check, which runs concurrently with checkov).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-AIM_SECONDS = 10.0
+AIM_SECONDS = 15.0
 
 
 def main(argv: list[str] | None = None) -> int:

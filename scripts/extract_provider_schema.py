@@ -1,5 +1,8 @@
 """Extract the hashicorp/aws provider schema from the ``cdktn-provider-aws`` wheel.
 
+(``--provider time`` and ``--provider archive`` do the same for the two other providers a
+render uses, from ``cdktn-provider-time`` and ``cdktn-provider-archive``; see ``PINS``.)
+
 How to regenerate the vendored schema
 -------------------------------------
 The output of this script is the vendored file
@@ -66,17 +69,43 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-WHEEL_NAME = "cdktn-provider-aws"
-WHEEL_VERSION = "25.8.1"
-PROVIDER_VERSION = "6.69.1"
-PROVIDER_SOURCE = "hashicorp/aws"
-DEFAULT_OUTPUT = (
-    Path(__file__).resolve().parent.parent
-    / "generator"
-    / "terraform"
-    / "data"
-    / "aws_provider_schema.json.gz"
-)
+DATA_DIR = Path(__file__).resolve().parent.parent / "generator" / "terraform" / "data"
+
+
+@dataclass(frozen=True)
+class Pin:
+    """One provider gen uses: the cdktn wheel its schema comes from, and where it goes."""
+
+    name: str
+    wheel_version: str
+    provider_version: str
+
+    @property
+    def wheel(self) -> str:
+        return f"cdktn-provider-{self.name}"
+
+    @property
+    def source(self) -> str:
+        return f"hashicorp/{self.name}"
+
+    @property
+    def output(self) -> Path:
+        return DATA_DIR / f"{self.name}_provider_schema.json.gz"
+
+
+# The same generator makes the prebuilt bindings of every provider, so the schemas of
+# hashicorp/time and hashicorp/archive (the other providers a render uses) come from their
+# own cdktn wheels, each fact from the provider version its README names.
+PINS = {
+    "aws": Pin("aws", "25.8.1", "6.69.1"),
+    "time": Pin("time", "14.0.2", "0.14.2"),
+    "archive": Pin("archive", "14.0.1", "2.8.1"),
+}
+WHEEL_NAME = PINS["aws"].wheel
+WHEEL_VERSION = PINS["aws"].wheel_version
+PROVIDER_VERSION = PINS["aws"].provider_version
+PROVIDER_SOURCE = PINS["aws"].source
+DEFAULT_OUTPUT = PINS["aws"].output
 
 KIND_BY_BASE = {
     "TerraformResource": "resources",
@@ -108,7 +137,38 @@ PROP_RE = re.compile(r"^    /\*\*\n((?:    \*.*\n)*?)    \*/\n    readonly (\w+)
 LINK_NAME_RE = re.compile(r"\{@link \S+ \w+#(\w+)\}")
 BLOCK_DOC_RE = re.compile(r"^    \* (\S+) block$", re.M)
 CONFIG_ARG_RE = re.compile(r"constructor\(scope: Construct, id: string, config\??: (\w+)\);")
-README_VERSION_RE = re.compile(r"bindings for hashicorp/aws provider version (\S+)")
+FIELD_NEW_RE = re.compile(
+    r'^    _\w+ = new (?:(\w+)\.)?(\w+)\(this, "[\w-]+"(?:, (true|false))?\);$', re.M
+)
+MAPPER_CALL_RE = re.compile(r"(.*)\((?:this\._\w+|struct(?:\.\w+|\[\"\w+\"\]|\?\.\w+|\!\.\w+))\)")
+GETTER_RE = re.compile(r"^    get \w+\(\) \{\n        return (.*?);\n", re.M)
+ELEMENT_RE = re.compile(r"return new (?:(\w+)\.)?(\w+OutputReference)\(")
+GETTER_TYPES: dict[str, Any] = {
+    "this.getStringAttribute": "string",
+    "this.getNumberAttribute": "number",
+    "this.getBooleanAttribute": "bool",
+    "this.getListAttribute": ["list", "string"],
+    "cdktn.Fn.tolist(this.getListAttribute": ["set", "string"],
+    "this.getNumberListAttribute": ["list", "number"],
+    "cdktn.Token.asNumberList(cdktn.Fn.tolist(this.getNumberListAttribute": ["set", "number"],
+    "this.getStringMapAttribute": ["map", "string"],
+    "this.getNumberMapAttribute": ["map", "number"],
+    "this.getBooleanMapAttribute": ["map", "bool"],
+}
+BUILTIN_MAP_TYPES: dict[str, Any] = {
+    "stringmap": ["map", "string"],
+    "numbermap": ["map", "number"],
+    "booleanmap": ["map", "bool"],
+}
+MAPPER_PRIMITIVES = {
+    "cdktn.stringToHclTerraform": "string",
+    "cdktn.stringToTerraform": "string",
+    "cdktn.numberToHclTerraform": "number",
+    "cdktn.numberToTerraform": "number",
+    "cdktn.booleanToHclTerraform": "bool",
+    "cdktn.booleanToTerraform": "bool",
+}
+README_VERSION_RE = re.compile(r"bindings for hashicorp/\w+ provider version (\S+)")
 
 
 class ExtractionError(RuntimeError):
@@ -134,6 +194,21 @@ class Prop:
 
 
 @dataclass
+class Getter:
+    """How the main or ``...OutputReference`` class reads one attribute.
+
+    ``expr`` is the getter's return expression (``this.getStringAttribute('x')``...) or,
+    for complex values, ``new_class`` the class of the field it returns (``FooList``,
+    ``FooOutputReference``, ``FooMap``, ``cdktn.StringMap``) and ``wraps_set`` the
+    List constructor's third argument (true: the Terraform type is a set).
+    """
+
+    expr: str | None = None
+    new_class: str | None = None
+    wraps_set: bool = False
+
+
+@dataclass
 class Flags:
     computed: bool
     optional: bool
@@ -152,6 +227,8 @@ class Module:
     main_entries: dict[str, Entry] = field(default_factory=dict)
     config_iface: str | None = None
     provider_versions: set[str] = field(default_factory=set)
+    getters: dict[str, dict[str, Getter]] = field(default_factory=dict)  # lower class name
+    element_classes: dict[str, str] = field(default_factory=dict)  # List/Map class -> element
 
 
 @dataclass
@@ -159,6 +236,33 @@ class Stats:
     anomalies: list[str] = field(default_factory=list)
     opaque_blocks: int = 0
     recursive_blocks: int = 0
+    # attributes whose cty type the source does not tell: vendored as "dynamic" with
+    # "untyped": true (Terraform accepts any value there); path list for --verbose
+    untyped: list[str] = field(default_factory=list)
+    # every class of every module by lower name: nested attribute types may live in a
+    # module shared by several resources (``index_1.FooList``)
+    classes: dict[str, Module] = field(default_factory=dict)
+
+
+def parse_getters(body: str) -> dict[str, Getter]:
+    """Map each flagged attribute of a class body to how its getter reads it."""
+    marks = list(FLAG_RE.finditer(body))
+    out: dict[str, Getter] = {}
+    for i, mark in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(body)
+        segment = body[mark.end() : end]
+        field_new = FIELD_NEW_RE.search(segment)
+        getter = GETTER_RE.search(segment)
+        if getter is None:
+            continue
+        expr = getter.group(1)
+        if field_new is not None and expr.startswith("this._"):
+            out[mark.group(1)] = Getter(
+                new_class=field_new.group(2).lower(), wraps_set=field_new.group(3) == "true"
+            )
+        else:
+            out[mark.group(1)] = Getter(expr=expr)
+    return out
 
 
 def parse_entries(text: str) -> dict[str, Entry]:
@@ -178,6 +282,10 @@ def parse_js(mod: Module, text: str) -> None:
             for f in FLAG_RE.finditer(body)
         }
         mod.flags[cls.lower()] = flags
+        mod.getters[cls.lower()] = parse_getters(body)
+        element = ELEMENT_RE.search(body)
+        if element is not None and cls.endswith(("List", "Map")):
+            mod.element_classes[cls.lower()] = element.group(2).lower()
         base_name = base.rsplit(".", 1)[-1]
         tf_type = TF_TYPE_RE.search(body)
         if tf_type is None or base_name not in KIND_BY_BASE:
@@ -210,6 +318,89 @@ def parse_dts(mod: Module, text: str) -> None:
         mod.config_iface = cfg.group(1).lower()
 
 
+def mapper_type(value: str) -> Any:
+    """The cty type of a ``...ToHclTerraform`` mapper expression, or None for objects/any."""
+    value = value.strip()
+    for name, cty in MAPPER_PRIMITIVES.items():
+        if value == name:
+            return cty
+    for prefix, kind in (
+        ("cdktn.hashMapperHcl(", "map"),
+        ("cdktn.hashMapper(", "map"),
+        ("cdktn.listMapperHcl(", "list"),
+        ("cdktn.listMapper(", "list"),
+    ):
+        if value.startswith(prefix) and value.endswith(")"):
+            inner = value[len(prefix) : -1]
+            if kind == "list":
+                inner = re.sub(r", (true|false)$", "", inner)
+            element = mapper_type(inner)
+            return None if element is None else [kind, element]
+    return None
+
+
+def entry_type(entry: Entry) -> Any:
+    """The cty type of a configurable attribute from its struct entry (list vs set from
+    ``type``), or None when the entry does not tell."""
+    call = MAPPER_CALL_RE.fullmatch(entry.value)
+    mapper = call.group(1) if call else None
+    cty = mapper_type(mapper) if mapper else None
+    if isinstance(cty, list) and cty[0] == "list" and entry.type == "set":
+        cty = ["set", cty[1]]
+    return cty
+
+
+def attribute_type(
+    getter: Getter | None, entry: Entry | None, path: str, stats: Stats, depth: int = 0
+) -> dict[str, Any]:
+    """``{"type": cty}`` or ``{"nested": {"nesting": ..., "attributes": ...}}`` for one
+    attribute; ``{"type": "dynamic", "untyped": True}`` where the source does not tell."""
+    if getter is not None and getter.new_class is not None:
+        cls = getter.new_class
+        if cls in BUILTIN_MAP_TYPES:
+            return {"type": BUILTIN_MAP_TYPES[cls]}
+        if cls.endswith("outputreference"):
+            nesting, element = "single", cls
+        else:
+            home = stats.classes.get(cls)
+            element = home.element_classes.get(cls, "") if home else ""
+            nesting = "map"
+            if cls.endswith("list"):
+                nesting = "set" if getter.wraps_set else "list"
+        if element in stats.classes and depth < 16:
+            return {
+                "nested": {
+                    "nesting": nesting,
+                    "attributes": class_attributes(element, path, stats, depth + 1),
+                }
+            }
+    elif getter is not None and getter.expr is not None:
+        for prefix, cty in GETTER_TYPES.items():
+            if getter.expr.startswith(prefix + "("):
+                return {"type": cty}
+    if entry is not None:
+        cty = entry_type(entry)
+        if cty is not None:
+            return {"type": cty}
+    stats.untyped.append(path)
+    return {"type": "dynamic", "untyped": True}
+
+
+def class_attributes(cls: str, where: str, stats: Stats, depth: int) -> dict[str, Any]:
+    """The attributes of a nested attribute's object, from its ``...OutputReference``."""
+    home = stats.classes[cls]
+    getters = home.getters.get(cls, {})
+    out: dict[str, Any] = {}
+    for name, flag in sorted(home.flags.get(cls, {}).items()):
+        out[name] = {
+            "required": flag.required,
+            "optional": flag.optional,
+            "computed": flag.computed,
+            **attribute_type(getters.get(name), None, f"{where}.{name}", stats, depth),
+        }
+    return out
+
+
 def child_struct(entry: Entry) -> str | None:
     for m in CHILD_FN_RE.finditer(entry.value):
         if m.group(1) != "cdktn":
@@ -224,6 +415,7 @@ def build_block(
     flags: dict[str, Flags] | None,
     props: dict[str, Prop],
     stats: Stats,
+    getters: dict[str, Getter] | None = None,
     stack: tuple[tuple[str, tuple[str, ...]], ...] = (),
 ) -> dict[str, Any]:
     """Turn one struct into ``{"attributes": ..., "blocks": ...}``.
@@ -290,6 +482,7 @@ def build_block(
                 child_flags,
                 mod.props.get(child, {}),
                 stats,
+                mod.getters.get(child + "outputreference"),
                 (*stack, (child, block_path)),
             )
             blocks[name] = {
@@ -310,6 +503,7 @@ def build_block(
             "required": flag.required,
             "optional": flag.optional,
             "computed": flag.computed,
+            **attribute_type((getters or {}).get(name), entry, path, stats),
         }
     return {"attributes": attributes, "blocks": blocks}
 
@@ -346,7 +540,9 @@ def wheel_metadata(wheel: Path) -> tuple[str, str | None]:
     return version.group(1), readme.group(1) if readme else None
 
 
-def extract(wheel: Path, expect_provider_version: str) -> tuple[dict[str, Any], Stats]:
+def extract(
+    wheel: Path, expect_provider_version: str, pin: Pin = PINS["aws"]
+) -> tuple[dict[str, Any], Stats]:
     wheel_version, readme_version = wheel_metadata(wheel)
     modules: dict[str, Module] = {}
     package_version = None
@@ -365,10 +561,13 @@ def extract(wheel: Path, expect_provider_version: str) -> tuple[dict[str, Any], 
             parse_js(mod, text)
 
     stats = Stats()
+    for mod in modules.values():
+        for cls in mod.flags:
+            stats.classes.setdefault(cls, mod)
     out: dict[str, Any] = {
-        "provider": PROVIDER_SOURCE,
+        "provider": pin.source,
         "version": expect_provider_version,
-        "source": {"wheel": WHEEL_NAME, "wheel_version": wheel_version},
+        "source": {"wheel": pin.wheel, "wheel_version": wheel_version},
         "resources": {},
         "data_sources": {},
         "ephemeral_resources": {},
@@ -384,7 +583,9 @@ def extract(wheel: Path, expect_provider_version: str) -> tuple[dict[str, Any], 
         props = mod.props.get(mod.config_iface or "", {})
         if mod.config_iface not in mod.props:
             stats.anomalies.append(f"{tf_type}: no config interface found in .d.ts")
-        block = build_block(mod, tf_type, mod.main_entries, mod.flags[cls], props, stats)
+        block = build_block(
+            mod, tf_type, mod.main_entries, mod.flags[cls], props, stats, mod.getters[cls]
+        )
         if kind == "provider":
             out["provider_config"] = block
             continue
@@ -401,14 +602,15 @@ def extract(wheel: Path, expect_provider_version: str) -> tuple[dict[str, Any], 
         raise ExtractionError(f"wheel README names provider {readme_version}")
     if package_version != wheel_version:
         raise ExtractionError(f"jsii package {package_version} != wheel {wheel_version}")
-    if not out["resources"] or not out["data_sources"] or out["provider_config"] is None:
+    nothing = not out["resources"] and not out["data_sources"]
+    if nothing or out["provider_config"] is None:
         raise ExtractionError("nothing extracted")
     return out, stats
 
 
-def download_wheel(version: str, dest: Path) -> Path:
+def download_wheel(version: str, dest: Path, pin: Pin = PINS["aws"]) -> Path:
     """Fetch the pinned wheel with ``pip download --no-deps`` (installs nothing)."""
-    spec = f"{WHEEL_NAME}=={version}"
+    spec = f"{pin.wheel}=={version}"
     commands: list[list[str]] = [[sys.executable, "-m", "pip"]]
     for exe in ("pip3", "pip"):
         found = shutil.which(exe)
@@ -419,7 +621,7 @@ def download_wheel(version: str, dest: Path) -> Path:
         args = [*cmd, "download", "--no-deps", "--only-binary=:all:", "-d", str(dest), spec]
         proc = subprocess.run(args, capture_output=True, text=True, check=False)
         if proc.returncode == 0:
-            wheels = sorted(dest.glob("cdktn_provider_aws-*.whl"))
+            wheels = sorted(dest.glob(f"cdktn_provider_{pin.name}-*.whl"))
             if wheels:
                 return wheels[-1]
         errors.append(f"{' '.join(args)}: {proc.stderr.strip()[-500:]}")
@@ -442,18 +644,23 @@ def write_output(schema: dict[str, Any], output: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--wheel", type=Path, help="path to a cdktn-provider-aws wheel")
-    parser.add_argument("--wheel-version", default=WHEEL_VERSION, help="version to download")
-    parser.add_argument("--expect-provider-version", default=PROVIDER_VERSION)
-    parser.add_argument("--output", default=str(DEFAULT_OUTPUT), help="'-' for stdout")
+    parser.add_argument("--provider", choices=sorted(PINS), default="aws")
+    parser.add_argument("--wheel", type=Path, help="path to a cdktn-provider-<provider> wheel")
+    parser.add_argument("--wheel-version", help="version to download (default: the pin)")
+    parser.add_argument("--expect-provider-version", help="default: the pin")
+    parser.add_argument("--output", help="'-' for stdout (default: generator/terraform/data/...)")
     parser.add_argument("--verbose", action="store_true", help="list every anomaly")
     args = parser.parse_args(argv)
+    pin = PINS[args.provider]
+    args.wheel_version = args.wheel_version or pin.wheel_version
+    args.expect_provider_version = args.expect_provider_version or pin.provider_version
+    args.output = args.output or str(pin.output)
 
     started = time.monotonic()
     try:
         with tempfile.TemporaryDirectory(prefix="cdktn-") as tmp:
-            wheel = args.wheel or download_wheel(args.wheel_version, Path(tmp))
-            schema, stats = extract(wheel, args.expect_provider_version)
+            wheel = args.wheel or download_wheel(args.wheel_version, Path(tmp), pin)
+            schema, stats = extract(wheel, args.expect_provider_version, pin)
     except ExtractionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -464,12 +671,15 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(schema['data_sources'])} data sources, "
         f"{len(schema['ephemeral_resources'])} ephemeral resources, "
         f"{stats.opaque_blocks} opaque blocks, {stats.recursive_blocks} recursive blocks, "
+        f"{len(stats.untyped)} untyped attributes (vendored as dynamic), "
         f"{len(stats.anomalies)} anomalies; "
         f"wrote {size} bytes to {args.output} in {elapsed:.1f}s",
         file=sys.stderr,
     )
     for line in stats.anomalies if args.verbose else stats.anomalies[:10]:
         print(f"  anomaly: {line}", file=sys.stderr)
+    for line in stats.untyped if args.verbose else stats.untyped[:10]:
+        print(f"  untyped: {line}", file=sys.stderr)
     return 0
 
 

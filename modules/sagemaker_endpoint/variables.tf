@@ -14,6 +14,14 @@ variable "kms_key_arn" {
   default     = null
 }
 
+# count cannot depend on kms_key_arn: the ARN of a key created in the same apply is unknown at
+# plan time ("Invalid count argument"). This flag is a literal in the render.
+variable "local_storage" {
+  description = "True when a variant uses an instance type with local NVMe storage: the configuration then sets no KMS key."
+  type        = bool
+  default     = false
+}
+
 variable "variants" {
   description = "Production variants, in order."
   type = list(object({

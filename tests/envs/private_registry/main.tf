@@ -669,8 +669,9 @@ module "endpoint_serving_detector" {
     aws = aws.serving
   }
 
-  name        = "detector"
-  config_name = "detector-cb57ce91"
+  name          = "detector"
+  config_name   = "detector-cb57ce91"
+  local_storage = true
   variants = [
     {
       name           = "main"

@@ -1,0 +1,8 @@
+variable "names" {
+  description = "Names to greet."
+  type        = list(string)
+}
+
+output "count" {
+  value = length(var.names)
+}
