@@ -57,10 +57,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-# Two workers (the tests that share one `gen lint` run stay on one worker: --dist loadgroup).
+# One worker per core; the `gen lint` runs several tests share run once (tests/conftest.py).
 PYTEST_WORKERS ?= auto
 pytest: install
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 # Every hook of .pre-commit-config.yaml on every tracked file: gen render --check and gen lint
 # on each environment, ruff (check and format) and mypy --strict.

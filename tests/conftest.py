@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import pickle
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar, cast
 
 import pytest
+from filelock import FileLock
 
 from generator.checks.catalog import Check
 from generator.checks.checkov import CheckovError, checkov_executable
 from generator.checks.lint import LintReport, lint
 
+T = TypeVar("T")
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN_DIRS = sorted(
     [
@@ -43,8 +49,24 @@ def reference_env(tmp_path: Path) -> Path:
     return target
 
 
-# --- gen lint runs shared by several test files: each runs once per session (per xdist
-# worker; the tests that use one are kept on one worker by their xdist_group). -------------
+# --- gen lint runs shared by several test files: each runs once per test run, whichever
+# xdist worker asks first (the others wait for it and read its pickled report). -------------
+
+
+def _shared(name: str, factory: pytest.TempPathFactory, compute: Callable[[], T]) -> T:
+    """`compute()` once across every xdist worker of this run (the recipe of pytest-xdist's
+    docs: a file lock in the run's shared temporary directory)."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return compute()
+    shared = factory.getbasetemp().parent
+    cache = shared / f"{name}.pickle"
+    with FileLock(str(cache) + ".lock"):
+        if cache.is_file():
+            return cast(T, pickle.loads(cache.read_bytes()))
+        value = compute()
+        cache.write_bytes(pickle.dumps(value))
+        return value
+
 
 LINT_CORPUS = REPO / "tests" / "lint_corpus"
 
@@ -57,24 +79,30 @@ def require_checkov() -> None:
 
 
 @pytest.fixture(scope="session")
-def corpus_report() -> LintReport:
+def corpus_report(tmp_path_factory: pytest.TempPathFactory) -> LintReport:
     """`gen lint` on every root of the bad-root corpus, in one run."""
     require_checkov()
     # the home-made checks' corpus: the terraform check has its own (tests/terraform_corpus)
     cases = sorted(p for p in LINT_CORPUS.iterdir() if p.is_dir())
-    return lint(cases, base=REPO, skip=[Check.TERRAFORM])
+    return _shared(
+        "corpus_report", tmp_path_factory, lambda: lint(cases, base=REPO, skip=[Check.TERRAFORM])
+    )
 
 
 @pytest.fixture(scope="session")
-def reference_report() -> LintReport:
+def reference_report(tmp_path_factory: pytest.TempPathFactory) -> LintReport:
     """`gen lint envs/reference`."""
     require_checkov()
-    return lint([REPO / "envs" / "reference"], base=REPO)
+    return _shared(
+        "reference_report",
+        tmp_path_factory,
+        lambda: lint([REPO / "envs" / "reference"], base=REPO),
+    )
 
 
 @pytest.fixture(scope="session")
-def goldens_report() -> LintReport:
+def goldens_report(tmp_path_factory: pytest.TempPathFactory) -> LintReport:
     """`gen lint` on every golden environment in one run, as the pre-commit hook runs it:
     checkov (with gen's own checks) runs once per golden."""
     require_checkov()
-    return lint(GOLDEN_DIRS, base=REPO)
+    return _shared("goldens_report", tmp_path_factory, lambda: lint(GOLDEN_DIRS, base=REPO))

@@ -74,13 +74,16 @@ def test_golden_names_only_topology_accounts(env_dir: Path) -> None:
     assert named <= known, f"accounts outside the topology: {sorted(named - known)}"
 
 
-@pytest.mark.xdist_group("lint_goldens")
 def test_goldens_pass_gen_lint(goldens_report: LintReport) -> None:
     """What the pre-commit hook runs (`gen lint envs/*/ tests/envs/*/`): every check passes,
-    checkov included (with gen's own checks), on every golden."""
+    checkov (with gen's own checks) and terraform init/validate/plan included, on every
+    golden."""
     assert [str(f) for f in goldens_report.findings] == []
     assert goldens_report.exit_code == 0
-    assert [o.status for o in goldens_report.outcomes] == [Status.PASSED] * len(Check)
+    statuses = {o.check: o.status for o in goldens_report.outcomes}
+    # schema runs only when terraform cannot (terraform validate checks the same schema)
+    assert statuses.pop(Check.SCHEMA) is Status.SKIPPED
+    assert set(statuses.values()) == {Status.PASSED}
     passed = int(goldens_report.outcome(Check.CHECKOV).checked.split()[0])
     assert passed > 20 * len(GOLDEN_DIRS), "checkov checked almost nothing"
 

@@ -36,9 +36,6 @@ DEFECTS = {
 }
 
 
-pytestmark = pytest.mark.xdist_group("lint_corpus")
-
-
 def test_every_case_is_described() -> None:
     assert {c.name for c in CASES} == set(DEFECTS)
 

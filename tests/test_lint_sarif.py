@@ -24,8 +24,6 @@ from generator.checks.catalog import Check
 from generator.checks.lint import CheckOutcome, LintReport, Status
 from generator.checks.sarif import SARIF_VERSION, to_sarif
 
-pytestmark = pytest.mark.xdist_group("lint_corpus")
-
 SCHEMA_FILE = REPO / "tests" / "lint_corpus" / "sarif-schema-2.1.0.json"
 SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
 
