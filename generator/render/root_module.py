@@ -297,6 +297,11 @@ class _Builder:
                     ("vpc_id", stage.network.vpc_id),
                     ("subnet_ids", list(stage.network.subnet_ids)),
                     ("client_security_group_ids", list(stage.network.security_group_ids)),
+                    *(
+                        [("create_lambda_endpoint", False)]
+                        if stage.network.lambda_endpoint == "existing"
+                        else []
+                    ),
                     ("tags", self.tags),
                 ],
                 self.role_deps(sorted(v["role_arn"] for v in functions.values())),
