@@ -28,7 +28,8 @@ def _reference_with(tmp_path: Path, network_line: str) -> Path:
 def _credentials_call(env: Path) -> dict[str, object]:
     parsed = hcl2.loads((env / "main.tf").read_text())
     calls = {k.strip('"'): v for item in parsed["module"] for k, v in item.items()}
-    return calls["registry_credentials_prod"]
+    call: dict[str, object] = calls["registry_credentials_prod"]
+    return call
 
 
 @pytest.mark.parametrize(

@@ -100,6 +100,7 @@ def lint_command(
     env_dirs: Annotated[
         list[Path],
         typer.Argument(
+            metavar="ENV_DIR...",
             help="Environment directories (rendered Terraform roots, e.g. envs/prod).",
             exists=True,
             file_okay=False,
@@ -111,6 +112,7 @@ def lint_command(
         typer.Option(
             "--format",
             "-f",
+            metavar="[text|json|sarif]",
             help="text (findings and a table), json, or sarif (SARIF 2.1.0, for CI).",
             case_sensitive=False,
         ),
@@ -129,6 +131,7 @@ def lint_command(
         list[str] | None,
         typer.Option(
             "--skip",
+            metavar="CHECK",
             help=f"Leave a check out (repeatable): {', '.join(c.value for c in Check)}.",
         ),
     ] = None,

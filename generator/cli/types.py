@@ -12,6 +12,7 @@ ModulesSource = Annotated[
     typer.Option(
         "--modules-source",
         envvar="GEN_MODULES_SOURCE",
+        metavar="SOURCE",
         help="Where module calls point (default: the relative path to gen's modules/), "
         "e.g. git::https://example.com/gen.git//modules?ref=v0.1.0",
     ),
@@ -20,6 +21,7 @@ ModulesSource = Annotated[
 EnvDir = Annotated[
     Path,
     typer.Argument(
+        metavar="ENV_DIR",
         help="Environment directory holding topology.yaml (e.g. envs/prod).",
         exists=True,
         file_okay=False,
