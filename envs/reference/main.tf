@@ -180,6 +180,7 @@ module "role_qa_execution" {
   })
   tags = {
     Environment = "prod"
+    Stage       = "qa"
     ManagedBy   = "gen"
   }
 }
@@ -295,6 +296,7 @@ module "role_prod_execution" {
   })
   tags = {
     Environment = "prod"
+    Stage       = "prod"
     ManagedBy   = "gen"
   }
 }
@@ -353,6 +355,7 @@ module "role_prod_prod_creds_c08c4e" {
   })
   tags = {
     Environment = "prod"
+    Stage       = "prod"
     ManagedBy   = "gen"
   }
 }
@@ -640,6 +643,7 @@ module "kms_qa_endpoint_volumes" {
   })
   tags = {
     Environment = "prod"
+    Stage       = "qa"
     ManagedBy   = "gen"
   }
 }
@@ -656,6 +660,7 @@ module "model_qa_churn_v3" {
   model_package_arn  = "arn:aws:sagemaker:us-east-1:111111111111:model-package/churn-xgboost/3"
   tags = {
     Environment = "prod"
+    Stage       = "qa"
     ManagedBy   = "gen"
   }
 
@@ -683,6 +688,7 @@ module "endpoint_qa_churn_qa" {
   ]
   tags = {
     Environment = "prod"
+    Stage       = "qa"
     ManagedBy   = "gen"
   }
 }
@@ -712,6 +718,7 @@ module "kms_prod_endpoint_volumes" {
   })
   tags = {
     Environment = "prod"
+    Stage       = "prod"
     ManagedBy   = "gen"
   }
 }
@@ -736,6 +743,7 @@ module "registry_credentials_prod" {
   client_security_group_ids = ["sg-0a1b2c3d4e5f60003"]
   tags = {
     Environment = "prod"
+    Stage       = "prod"
     ManagedBy   = "gen"
   }
 
@@ -758,6 +766,7 @@ module "model_prod_churn_v3" {
   }
   tags = {
     Environment = "prod"
+    Stage       = "prod"
     ManagedBy   = "gen"
   }
 
@@ -780,6 +789,7 @@ module "model_prod_churn_v4" {
   }
   tags = {
     Environment = "prod"
+    Stage       = "prod"
     ManagedBy   = "gen"
   }
 
@@ -804,6 +814,7 @@ module "model_prod_churn_custom" {
   }
   tags = {
     Environment = "prod"
+    Stage       = "prod"
     ManagedBy   = "gen"
   }
 
@@ -838,6 +849,7 @@ module "endpoint_prod_churn_prod" {
   ]
   tags = {
     Environment = "prod"
+    Stage       = "prod"
     ManagedBy   = "gen"
   }
 }
@@ -863,6 +875,7 @@ module "endpoint_prod_churn_custom" {
   ]
   tags = {
     Environment = "prod"
+    Stage       = "prod"
     ManagedBy   = "gen"
   }
 }

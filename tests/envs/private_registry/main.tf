@@ -205,6 +205,7 @@ module "role_serving_execution" {
   })
   tags = {
     Environment = "edge"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 }
@@ -263,6 +264,7 @@ module "role_edge_serving_creds_3896b1" {
   })
   tags = {
     Environment = "edge"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 }
@@ -321,6 +323,7 @@ module "role_edge_serving_creds_6debe0" {
   })
   tags = {
     Environment = "edge"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 }
@@ -546,6 +549,7 @@ module "kms_serving_endpoint_volumes" {
   })
   tags = {
     Environment = "edge"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 }
@@ -574,6 +578,7 @@ module "registry_credentials_serving" {
   client_security_group_ids = ["sg-00000000000000001", "sg-00000000000000002"]
   tags = {
     Environment = "edge"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 
@@ -598,6 +603,7 @@ module "model_serving_detector" {
   }
   tags = {
     Environment = "edge"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 
@@ -622,6 +628,7 @@ module "model_serving_classifier" {
   }
   tags = {
     Environment = "edge"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 
@@ -644,6 +651,7 @@ module "model_serving_vision" {
   }
   tags = {
     Environment = "edge"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 
@@ -670,6 +678,7 @@ module "endpoint_serving_detector" {
   ]
   tags = {
     Environment = "edge"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 }
@@ -702,6 +711,7 @@ module "endpoint_serving_classify" {
   ]
   tags = {
     Environment = "edge"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 }
