@@ -11,7 +11,7 @@ UV ?= $(PYTHON) -m uv
 BIN := $(VENV)/bin
 MERMAID := tools/mermaid
 
-.PHONY: .uv-bootstrap install demo test lint typecheck pytest precommit clean render-all bench
+.PHONY: .uv-bootstrap install demo test lint typecheck pytest precommit clean render-all bench screenshots
 
 install: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(MERMAID)/node_modules/.installed
 
@@ -64,6 +64,10 @@ bench: install
 # Re-render every environment and golden root (after a change to the generator).
 render-all: install
 	for d in envs/*/ tests/envs/*/; do $(BIN)/gen render --quiet $$d || exit 1; done
+
+# PNGs of envs/reference/ACCESS.md's diagrams as a browser draws them (needs Debian's chromium).
+screenshots: $(VENV)/.installed $(MERMAID)/node_modules/.installed
+	$(BIN)/python scripts/screenshot_diagrams.py envs/reference/ACCESS.md build/diagrams
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) $(MERMAID)/node_modules .mypy_cache .ruff_cache .pytest_cache

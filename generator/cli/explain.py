@@ -139,6 +139,17 @@ def explain_command(
             dir_okay=False,
         ),
     ] = None,
+    diagram: Annotated[
+        str,
+        typer.Option(
+            "--diagram",
+            "-d",
+            metavar="NAME",
+            help="With --format mermaid to stdout or a non-.md file: overview (accounts and "
+            "what flows between them), platform (training, registry, deployment), or a "
+            "stage's name.",
+        ),
+    ] = "overview",
     wide: Annotated[
         bool,
         typer.Option(
@@ -160,7 +171,7 @@ def explain_command(
         if output is not None and output.suffix.lower() == ".md":
             text = explain.markdown(env, report, display_path(env_dir))
         else:
-            text = explain.mermaid(env, report)
+            text = explain.mermaid(env, report, diagram)
     else:
         if output is not None:
             import io
