@@ -30,6 +30,7 @@ def report_json(report: LintReport) -> dict[str, Any]:
         "environments": report.env_dirs,
         "exit_code": report.exit_code,
         "seconds": round(report.seconds, 3),
+        "unchecked_module_sources": report.unchecked_modules,
         "checks": [
             {
                 "check": str(o.check),
@@ -65,6 +66,16 @@ def print_report(report: LintReport, console: Console) -> None:
 
     for finding in report.findings:
         console.print(str(finding), markup=False, highlight=False)
+    if report.unchecked_modules:
+        n = len(report.unchecked_modules)
+        console.print(
+            f"[bold yellow]warning: NOT CHECKED:[/] {n} module source{'s' if n != 1 else ''} "
+            "gen lint cannot read; nothing in them was checked (schema, references, checkov). "
+            "Local modules and gen's own release (an installed gen's default) are checked.",
+            highlight=False,
+        )
+        for source in report.unchecked_modules:
+            console.print(f"  {source}", markup=False, highlight=False)
     table = Table(title=f"gen lint {' '.join(report.env_dirs)}")
     table.add_column("check")
     table.add_column("what")

@@ -13,8 +13,9 @@ ModulesSource = Annotated[
         "--modules-source",
         envvar="GEN_MODULES_SOURCE",
         metavar="SOURCE",
-        help="Where module calls point (default: the relative path to gen's modules/), "
-        "e.g. git::https://example.com/gen.git//modules?ref=v0.1.0",
+        help="Where module calls point. Default: from a checkout of gen, the relative path "
+        "to its modules/; from an installed gen, its own release in gen's repository "
+        "(git::<repository>.git//modules?ref=v<version>).",
     ),
 ]
 
