@@ -208,6 +208,8 @@ def checkov_launcher() -> list[str]:
     try:
         return [str(checkov_executable())]
     except CheckovError as missing:
+        if os.environ.get(CHECKOV_ENV_VAR):
+            raise  # the one the user named is missing: never a different checkov
         uv = _uv()
         if uv is None:
             raise CheckovError(
