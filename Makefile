@@ -11,7 +11,7 @@ UV ?= $(PYTHON) -m uv
 BIN := $(VENV)/bin
 MERMAID := tools/mermaid
 
-.PHONY: .uv-bootstrap install demo test lint typecheck pytest precommit clean render-all bench screenshots
+.PHONY: .uv-bootstrap install demo test lint typecheck pytest precommit clean render-all bench screenshots consumer-test
 
 install: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(MERMAID)/node_modules/.installed
 
@@ -57,6 +57,11 @@ precommit: install
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
 test: precommit pytest
+
+# The pre-commit hooks as another repository uses them (minutes: pre-commit installs gen
+# from PyPI packages into its own environment).
+consumer-test: install
+	$(BIN)/pytest -q --slow tests/test_consumer_hooks.py
 
 bench: install
 	$(BIN)/python scripts/bench_lint.py

@@ -23,6 +23,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="rewrite the rendered files of every golden environment instead of comparing",
     )
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        default=False,
+        help="also run the slow tests (pre-commit hooks installed in a scratch repository)",
+    )
 
 
 @pytest.fixture
@@ -37,3 +43,18 @@ def reference_env(tmp_path: Path) -> Path:
     target.mkdir()
     shutil.copy(REPO / "envs" / "reference" / "topology.yaml", target / "topology.yaml")
     return target
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: minutes, needs the package registries (make consumer-test runs it)"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --slow (make consumer-test)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
