@@ -1,6 +1,8 @@
 # gen: two commands do everything on a fresh machine.
-#   make demo   install, render envs/reference, print what was made
-#   make test   install, then pre-commit (render --check, gen lint, ruff, mypy) and pytest
+#   make demo   install gen alone (no test tools, no checkov, no npm), render envs/reference,
+#               prove its policies and draw its access
+#   make test   install everything, then pre-commit (render --check, gen lint, ruff, mypy)
+#               and pytest
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -11,9 +13,12 @@ UV ?= $(PYTHON) -m uv
 BIN := $(VENV)/bin
 MERMAID := tools/mermaid
 
-.PHONY: .uv-bootstrap install demo test lint typecheck pytest precommit clean render-all bench screenshots consumer-test
+.PHONY: .uv-bootstrap install install-demo demo test lint typecheck pytest precommit clean render-all bench screenshots consumer-test
 
 install: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(MERMAID)/node_modules/.installed
+
+# What `make demo` runs and nothing more: gen with the verify extra.
+install-demo: $(VENV)/.demo-installed
 
 .uv-bootstrap:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -21,6 +26,11 @@ install: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(MERMAID)/node_modules/.
 $(VENV)/.installed: pyproject.toml | .uv-bootstrap
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
 	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[aws,lint,verify,dev,dev-aws,dev-lint,dev-verify]'
+	@touch $@ $(VENV)/.demo-installed
+
+$(VENV)/.demo-installed: pyproject.toml | .uv-bootstrap
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
+	$(UV) pip install --quiet --python $(BIN)/python -e '.[verify]'
 	@touch $@
 
 # checkov pins bc-python-hcl2, which installs the same `hcl2` module as python-hcl2: it gets
@@ -35,11 +45,12 @@ $(MERMAID)/node_modules/.installed: $(MERMAID)/package.json $(MERMAID)/package-l
 	npm ci --prefix $(MERMAID) --no-audit --no-fund --loglevel=error
 	@touch $@
 
-demo: install
+demo: $(VENV)/.demo-installed
 	$(BIN)/gen render envs/reference
 	$(BIN)/gen render --check envs/reference
 	$(BIN)/gen verify --quiet envs/reference
 	$(BIN)/gen explain --format mermaid --output envs/reference/ACCESS.md envs/reference
+	@echo "gen is installed in $(VENV): run $(BIN)/gen --help, or source $(VENV)/bin/activate"
 
 lint: install
 	$(BIN)/ruff check .
@@ -65,6 +76,7 @@ consumer-test: install
 
 bench: install
 	$(BIN)/python scripts/bench_lint.py
+	$(BIN)/python scripts/bench_demo.py
 
 # Re-render every environment and golden root (after a change to the generator).
 render-all: install
