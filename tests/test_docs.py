@@ -89,3 +89,14 @@ def test_no_link_leaves_the_repository() -> None:
     for path in texts:
         text = path.read_text()
         assert "../" + "shared" not in text, path
+
+
+def test_readme_names_this_release() -> None:
+    """The README's hook config, schema line and module source follow generator/release.py."""
+    from generator import release
+
+    readme = (REPO / "README.md").read_text()
+    assert f"# yaml-language-server: $schema={release.schema_url()}\n" in readme
+    assert f"  - repo: {release.REPOSITORY}\n    rev: {release.tag()}\n" in readme
+    prefix = release.modules_source().split("//modules")[0]
+    assert f"{prefix}//modules/<name>?ref=v<version>" in readme
