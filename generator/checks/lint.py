@@ -617,7 +617,6 @@ def lint(
                 f"render them first (gen render {display(env_dir)})"
             )
 
-    unchecked = list(dict.fromkeys(src for d in dirs for src in module_sources(d).unresolved))
     outcomes: dict[Check, CheckOutcome] = {}
     # The child processes first: they run while this process parses and checks. checkov is
     # CPU-bound, so at most two at once (one per core of the usual machine); fmt has its own
@@ -636,6 +635,7 @@ def lint(
         parse_started = time.perf_counter()
         for env_dir in dirs:
             ws.load(env_dir)
+        unchecked = sorted(ws.remote)
         if Check.PARSE not in skipped:
             outcomes[Check.PARSE] = _check_parse(ws).finish(parse_started)
 

@@ -15,8 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import hcl2
-
 from generator import release
 from generator.render.files import modules_dir
 
@@ -43,21 +41,26 @@ class ModuleSources:
     unresolved: list[str]  # remote sources lint cannot read
 
 
+_MODULE_BLOCK = re.compile(r'^module\s+"[^"]*"\s*\{(.*?)^\}', re.M | re.S)
+
+
 def module_sources(env_dir: Path) -> ModuleSources:
-    """The non-local module sources that the root's *.tf files name."""
+    """The non-local module sources that the root's module blocks name.
+
+    Read from the text (a formatted root: blocks close at the start of a line), not with
+    python-hcl2, whose serializer shares state between calls: this runs beside lint's own
+    parsing, in checkov's worker threads.
+    """
     resolved: dict[str, Path] = {}
     unresolved: list[str] = []
     calls: list[str] = []
     for path in sorted(env_dir.glob("*.tf")):
         try:
-            parsed = hcl2.loads(path.read_text(encoding="utf-8"))
-        except Exception:  # an unreadable file is the parse check's finding
-            continue
-        for block in parsed.get("module", []):
-            for body in block.values():
-                raw = body.get("source") if isinstance(body, dict) else None
-                if isinstance(raw, str):
-                    calls.append(raw.strip('"'))
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # the parse check reports it
+        for block in _MODULE_BLOCK.finditer(text):
+            calls += [m.group(2) for m in _SOURCE.finditer(block.group(1))]
     for source in calls:
         if source.startswith(("./", "../", "/")) or source in (".", ".."):
             continue
