@@ -1,6 +1,8 @@
 # gen: two commands do everything on a fresh machine.
-#   make demo   install, render envs/reference, print what was made
-#   make test   install, then pre-commit (render --check, gen lint, ruff, mypy) and pytest
+#   make demo   install gen alone (no test tools, no checkov, no npm), render envs/reference,
+#               prove its policies and draw its access
+#   make test   install everything, then pre-commit (render --check, gen lint, ruff, mypy)
+#               and pytest
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -12,11 +14,14 @@ BIN := $(VENV)/bin
 MERMAID := tools/mermaid
 IAM_SIMULATE := tools/iam-simulate
 
-.PHONY: .uv-bootstrap install demo test lint typecheck pytest precommit clean render-all bench \
-	bench-eval diff-eval bench-startup test-terraform
+.PHONY: .uv-bootstrap install install-demo demo test lint typecheck pytest precommit clean \
+	render-all bench bench-eval diff-eval bench-startup test-terraform screenshots consumer-test
 
 install: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(MERMAID)/node_modules/.installed \
 	$(IAM_SIMULATE)/node_modules/.installed
+
+# What `make demo` runs and nothing more: gen with the verify extra.
+install-demo: $(VENV)/.demo-installed
 
 .uv-bootstrap:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -24,6 +29,11 @@ install: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(MERMAID)/node_modules/.
 $(VENV)/.installed: pyproject.toml | .uv-bootstrap
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
 	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[aws,lint,verify,dev,dev-aws,dev-lint,dev-verify,dev-bootstrap]'
+	@touch $@ $(VENV)/.demo-installed
+
+$(VENV)/.demo-installed: pyproject.toml | .uv-bootstrap
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
+	$(UV) pip install --quiet --python $(BIN)/python -e '.[verify]'
 	@touch $@
 
 # checkov pins bc-python-hcl2, which installs the same `hcl2` module as python-hcl2: it gets
@@ -39,16 +49,17 @@ $(MERMAID)/node_modules/.installed: $(MERMAID)/package.json $(MERMAID)/package-l
 	@touch $@
 
 # An independent IAM evaluator, from npm: tests/test_iam_diff.py and `make diff-eval` compare
-# gen's evaluator (generator/iam_eval.py) with it.
+# gen's evaluator (generator/proofs/evaluator.py) with it.
 $(IAM_SIMULATE)/node_modules/.installed: $(IAM_SIMULATE)/package.json $(IAM_SIMULATE)/package-lock.json
 	npm ci --prefix $(IAM_SIMULATE) --no-audit --no-fund --loglevel=error
 	@touch $@
 
-demo: install
+demo: $(VENV)/.demo-installed
 	$(BIN)/gen render envs/reference
 	$(BIN)/gen render --check envs/reference
 	$(BIN)/gen verify --quiet envs/reference
 	$(BIN)/gen explain --format mermaid --output envs/reference/ACCESS.md envs/reference
+	@echo "gen is installed in $(VENV): run $(BIN)/gen --help, or source $(VENV)/bin/activate"
 
 lint: install
 	$(BIN)/ruff check .
@@ -83,8 +94,14 @@ bench-startup: install
 test-terraform: install
 	$(BIN)/pytest -q -m slow tests/test_terraform.py tests/test_terraform_corpus.py
 
+# The pre-commit hooks as another repository uses them (minutes: pre-commit installs gen
+# from PyPI packages into its own environment).
+consumer-test: install
+	$(BIN)/pytest -q -m slow tests/test_consumer_hooks.py
+
 bench: install
 	$(BIN)/python scripts/bench_lint.py
+	$(BIN)/python scripts/bench_demo.py
 
 # How many requests a second gen's IAM evaluator decides (aim: 30,000 on 2 cores).
 bench-eval: install
@@ -98,6 +115,10 @@ diff-eval: install
 # Re-render every environment and golden root (after a change to the generator).
 render-all: install
 	for d in envs/*/ tests/envs/*/; do $(BIN)/gen render --quiet $$d || exit 1; done
+
+# PNGs of envs/reference/ACCESS.md's diagrams as a browser draws them (needs Debian's chromium).
+screenshots: $(VENV)/.installed $(MERMAID)/node_modules/.installed
+	$(BIN)/python scripts/screenshot_diagrams.py envs/reference/ACCESS.md build/diagrams
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) $(MERMAID)/node_modules $(IAM_SIMULATE)/node_modules \

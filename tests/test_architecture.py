@@ -15,7 +15,8 @@ PACKAGE = REPO / "generator"
 # Lowest first. A module may import from its own package and from any package listed before
 # its own; `checks` and `proofs` are siblings and import neither each other.
 LAYERS: list[set[str]] = [
-    {"errors", "findings", "__init__", "__version__"},
+    {"errors", "findings", "__init__"},
+    {"release"},
     {"topology"},
     {"access"},
     {"render"},
@@ -59,8 +60,14 @@ def _imports(path: Path, *, top_level_only: bool) -> set[str]:
         if isinstance(node, ast.If) and top_level_only:
             continue  # `if TYPE_CHECKING:` imports are for the type checker only
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module == "generator":  # `from generator import x`: modules only
-                found.update(f"generator.{a.name}" for a in node.names if _is_module(a.name))
+            if node.module == "generator":
+                # `from generator import __version__` imports the package itself
+                found.update(
+                    f"generator.{a.name}"
+                    if (PACKAGE / a.name).is_dir() or (PACKAGE / f"{a.name}.py").is_file()
+                    else "generator"
+                    for a in node.names
+                )
             elif node.module.startswith("generator."):
                 found.add(node.module)
         elif isinstance(node, ast.Import):

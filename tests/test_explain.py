@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from generator.access.paths import Identity, Side, access_paths
 from generator.cli.main import app as gen_app
-from generator.proofs import directory, explain
+from generator.proofs import diagrams, directory, explain
 from generator.render.pipeline import read_environment
 
 IDS = [str(d.relative_to(REPO)) for d in GOLDEN_DIRS]
@@ -83,36 +83,82 @@ def test_table_shows_principals_reasons_and_policies() -> None:
 
 
 @pytest.mark.parametrize("env_dir", GOLDEN_DIRS, ids=IDS)
-def test_mermaid_has_one_box_per_account_and_one_arrow_per_path(env_dir: Path) -> None:
+def test_detail_diagrams_have_one_box_per_account_and_one_arrow_per_path(env_dir: Path) -> None:
     env, report = directory.explain_report(env_dir)
-    text = explain.mermaid(env, report)
-    assert text.startswith("flowchart TB\n")
-    boxes = re.findall(r'^  subgraph a\d+\["(.+?) \((\d{12})\)"\]$', text, re.M)
-    used = {p.path.principal.account_id for p in report.paths} | {
-        p.path.resource_account for p in report.paths
-    }
-    assert sorted(a for _, a in boxes) == sorted(used - {""})
-    assert len(boxes) == len({a for _, a in boxes}), "one box per distinct account ID"
-    arrows = re.findall(r"^  n\d+ (-->|==>|-\.->)\|\"[^\"]*\"\| n\d+$", text, re.M)
-    assert len(arrows) == len(report.paths)
-    thick = sum(
-        1
+    entries = explain.entries(report)
+    groups = diagrams.groups(env, entries)
+    covered = {id(e) for _, _, group in groups for e in group}
+    assert covered == {id(e) for e in entries}, "every path is in a detail diagram"
+    for name, _, group in groups:
+        text = diagrams.detail(env, group)
+        assert text.startswith("flowchart TB\n")
+        boxes = re.findall(r'^  subgraph a\d+\["(.+?) \((\d{12})\)"\]$', text, re.M)
+        used = {e.path.principal.account_id for e in group} | {
+            e.path.resource_account for e in group
+        }
+        assert sorted(a for _, a in boxes) == sorted(used - {""}), name
+        assert len(boxes) == len({a for _, a in boxes}), "one box per distinct account ID"
+        arrows = re.findall(r"^  n\d+ (-->|==>|-\.->)\|\"[^\"]*\"\| n\d+$", text, re.M)
+        assert len(arrows) == len(group), name
+        thick = sum(
+            1
+            for e in group
+            if e.path.cross_account
+            and e.path.principal.kind != "service"
+            and e.path.identity not in (Identity.DELEGATED, Identity.EXISTING)
+        )
+        assert arrows.count("==>") == thick
+        dotted = sum(1 for e in group if e.path.identity in (Identity.DELEGATED, Identity.EXISTING))
+        assert arrows.count("-.->") == dotted
+        # The legend is in the diagram itself: every node shape and arrow kind.
+        assert '  subgraph key["Legend"]' in text
+        for shape in ("k1(", "k2[(", "k3[[", "k4[", "k5(["):
+            assert f"    {shape}" in text
+        # A trust path points at the role's own node, not at a copy of it.
+        trusted = [e.path for e in group if e.path.side is Side.TRUST_POLICY]
+        assert len(re.findall(r'n\d+\("[^"]*"\):::role', text)) == len(
+            {e.path.principal.arn for e in group if e.path.principal.kind == "role"}
+            | {p.resources[0] for p in trusted}
+        )
+
+
+@pytest.mark.parametrize("env_dir", GOLDEN_DIRS, ids=IDS)
+def test_overview_has_one_node_per_account_and_one_edge_per_pair(env_dir: Path) -> None:
+    env, report = directory.explain_report(env_dir)
+    text = explain.mermaid(env, report)  # the default diagram
+    assert "\nflowchart LR\n" in text
+    nodes = re.findall(r'^  (a\d+)\["<b>([^<]+)</b><br>(\d{12})', text, re.M)
+    assert sorted(a for _, _, a in nodes) == sorted(env.account_ids())
+    edges = re.findall(r"^  (a\d+) (==>|<==>)\|\"([^\"]+)\"\| (a\d+)$", text, re.M)
+    pairs = [frozenset((a, b)) for a, _, _, b in edges]
+    assert len(pairs) == len(set(pairs)), "one edge per pair of accounts"
+    crossing = {
+        frozenset((p.path.principal.account_id, p.path.resource_account))
         for p in report.paths
-        if p.path.cross_account
-        and p.path.principal.kind != "service"
-        and p.path.identity not in (Identity.DELEGATED, Identity.EXISTING)
-    )
-    assert arrows.count("==>") == thick
-    dotted = sum(
-        1 for p in report.paths if p.path.identity in (Identity.DELEGATED, Identity.EXISTING)
-    )
-    assert arrows.count("-.->") == dotted
-    # A trust path points at the role's own node, not at a copy of it.
-    trusted = [p.path for p in report.paths if p.path.side is Side.TRUST_POLICY]
-    assert len(re.findall(r'n\d+\("[^"]*"\):::role', text)) == len(
-        {p.path.principal.arn for p in report.paths if p.path.principal.kind == "role"}
-        | {p.resources[0] for p in trusted}
-    )
+        if p.path.cross_account and p.path.principal.kind != "service"
+    }
+    ident = {account: node for node, _, account in nodes}
+    assert set(pairs) == {frozenset(ident[a] for a in pair) for pair in crossing}
+    assert '  key["<b>How to read this</b><br>' in text
+
+
+def test_overview_labels_say_what_flows() -> None:
+    env, report = directory.explain_report(REFERENCE)
+    text = explain.mermaid(env, report)
+    # qa (a4) reads artifacts and creates models in shared-services (a2).
+    assert '  a4 ==>|"creates models from versions<br>reads artifacts"| a2' in text
+    assert "data-science: registers versions, reads and writes artifacts" in text
+    assert "<b>shared-services</b><br>111111111111<br>model registry · artifact bucket" in text
+
+
+def test_diagram_option_picks_one(tmp_path: Path) -> None:
+    code, out, _ = run("explain", "-f", "mermaid", "--diagram", "qa", str(REFERENCE))
+    assert code == 0
+    assert '"qa execution role SageMakerExecution"' in out
+    assert "prod execution role" not in out
+    code, out, err = run("explain", "-f", "mermaid", "--diagram", "nope", str(REFERENCE))
+    assert code == 2
+    assert "no diagram 'nope'; choose from overview, platform, qa, prod" in err
 
 
 def test_mermaid_labels_are_escaped() -> None:
@@ -142,12 +188,13 @@ def test_mermaid_output_parses_with_mermaid_itself(tmp_path: Path) -> None:
     files = []
     for env_dir in GOLDEN_DIRS:
         env, report = directory.explain_report(env_dir)
-        path = tmp_path / f"{env_dir.name}.mmd"
-        path.write_text(explain.mermaid(env, report))
-        files.append(path)
+        for d in diagrams.diagrams(env, explain.entries(report)):
+            path = tmp_path / f"{env_dir.name}-{d.name}.mmd"
+            path.write_text(d.text)
+            files.append(path)
     result = _mermaid_check(*files)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count("ok ") == len(GOLDEN_DIRS)
+    assert result.stdout.count("ok ") == len(files) > 2 * len(GOLDEN_DIRS)
     assert "flowchart" in result.stdout
 
 
@@ -167,7 +214,7 @@ def test_access_md_page(tmp_path: Path) -> None:
     assert out == ""
     page = target.read_text()
     assert page.startswith("# Access: environment `prod`\n")
-    assert page.count("```mermaid\n") == 1
+    assert page.count("```mermaid\n") == 4  # overview, platform, qa, prod
     assert "| principal | actions | resource | why | identity side | resource side |" in page
     assert page.count("\n| ") - 1 == len(access_paths(read_environment(REFERENCE)))
     result = _mermaid_check(target)
@@ -179,7 +226,7 @@ def test_access_md_page(tmp_path: Path) -> None:
 
 def test_plain_mermaid_to_stdout_and_file(tmp_path: Path) -> None:
     code, out, _ = run("explain", "-f", "mermaid", str(REFERENCE))
-    assert code == 0 and out.startswith("flowchart TB\n")
+    assert code == 0 and out.startswith("---\nconfig:\n") and "\nflowchart LR\n" in out
     target = tmp_path / "access.mmd"
     code, _, _ = run("explain", "-f", "mermaid", "-o", str(target), str(REFERENCE))
     assert code == 0 and target.read_text() == out

@@ -103,12 +103,15 @@ def test_checkov_skips_carry_reasons(tmp_path: Path) -> None:
         assert len(skipped.suppress_comment or "") > 40, f"skip without a reason: {skipped}"
 
 
-def test_reference_environment_is_the_shared_contract_example() -> None:
-    shared = REPO.parent / "shared" / "examples" / "reference" / "topology.yaml"
-    if not shared.is_file():
-        pytest.skip("../shared is not beside this checkout")
-    ours = REPO / "envs" / "reference" / "topology.yaml"
-    assert ours.read_text() == shared.read_text()
+def test_contract_example_renders_as_the_reference_environment() -> None:
+    """The contract's example (tests/contract/reference, vendored verbatim) renders offline,
+    and to the same files as envs/reference, which differs from it only in comments."""
+    contract = REPO / "tests" / "contract" / "reference"
+    ours = REPO / "envs" / "reference"
+    source = "../../modules"
+    rendered = render_directory(contract, source).files
+    assert rendered == render_directory(ours, source).files
+    assert 'module "endpoint_prod_churn_prod"' in rendered["main.tf"]
 
 
 def test_reference_access_page_is_current() -> None:

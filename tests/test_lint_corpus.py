@@ -101,9 +101,9 @@ def test_a_hand_edit_of_a_golden_root_is_caught(tmp_path: Path) -> None:
     assert found == [
         ("tests/envs/copy/.gen-manifest.json", 0, "render", "stale", ""),
         (main_tf, 0, "render", "stale", ""),
-        (main_tf, 556, "references", "missing-module-argument", "module.jumpstart.portfolio_id"),
-        (main_tf, 562, "fmt", "unformatted", ""),
-        (main_tf, 562, "references", "unsupported-module-argument", "module.jumpstart.portfolio"),
+        (main_tf, 562, "references", "missing-module-argument", "module.jumpstart.portfolio_id"),
+        (main_tf, 568, "fmt", "unformatted", ""),
+        (main_tf, 568, "references", "unsupported-module-argument", "module.jumpstart.portfolio"),
     ]
     assert report.outcome(Check.CHECKOV).status is Status.SKIPPED
     assert report.exit_code == 1

@@ -180,6 +180,7 @@ module "role_qa_execution" {
   })
   tags = {
     Environment = "prod"
+    Stage       = "qa"
     ManagedBy   = "gen"
   }
 }
@@ -305,6 +306,7 @@ module "role_prod_execution" {
   })
   tags = {
     Environment = "prod"
+    Stage       = "prod"
     ManagedBy   = "gen"
   }
 }
@@ -363,6 +365,7 @@ module "role_prod_prod_creds_c08c4e" {
   })
   tags = {
     Environment = "prod"
+    Stage       = "prod"
     ManagedBy   = "gen"
   }
 }
@@ -650,6 +653,7 @@ module "kms_qa_endpoint_volumes" {
   })
   tags = {
     Environment = "prod"
+    Stage       = "qa"
     ManagedBy   = "gen"
   }
 }
@@ -666,6 +670,7 @@ module "model_qa_churn_v3" {
   model_package_arn  = "arn:aws:sagemaker:us-east-1:111111111111:model-package/churn-xgboost/3"
   tags = {
     Environment = "prod"
+    Stage       = "qa"
     ManagedBy   = "gen"
   }
 
@@ -693,6 +698,7 @@ module "endpoint_qa_churn_qa" {
   ]
   tags = {
     Environment = "prod"
+    Stage       = "qa"
     ManagedBy   = "gen"
   }
 }
@@ -722,6 +728,7 @@ module "kms_prod_endpoint_volumes" {
   })
   tags = {
     Environment = "prod"
+    Stage       = "prod"
     ManagedBy   = "gen"
   }
 }
@@ -746,6 +753,7 @@ module "registry_credentials_prod" {
   client_security_group_ids = ["sg-0a1b2c3d4e5f60003"]
   tags = {
     Environment = "prod"
+    Stage       = "prod"
     ManagedBy   = "gen"
   }
 
@@ -768,6 +776,7 @@ module "model_prod_churn_v3" {
   }
   tags = {
     Environment = "prod"
+    Stage       = "prod"
     ManagedBy   = "gen"
   }
 
@@ -790,6 +799,7 @@ module "model_prod_churn_v4" {
   }
   tags = {
     Environment = "prod"
+    Stage       = "prod"
     ManagedBy   = "gen"
   }
 
@@ -814,6 +824,7 @@ module "model_prod_churn_custom" {
   }
   tags = {
     Environment = "prod"
+    Stage       = "prod"
     ManagedBy   = "gen"
   }
 
@@ -848,6 +859,7 @@ module "endpoint_prod_churn_prod" {
   ]
   tags = {
     Environment = "prod"
+    Stage       = "prod"
     ManagedBy   = "gen"
   }
 }
@@ -873,6 +885,7 @@ module "endpoint_prod_churn_custom" {
   ]
   tags = {
     Environment = "prod"
+    Stage       = "prod"
     ManagedBy   = "gen"
   }
 }

@@ -63,7 +63,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -80,6 +82,7 @@ __all__ = [
     "checkov_command",
     "checkov_env",
     "checkov_executable",
+    "checkov_launcher",
     "parse_checkov_output",
     "run_checkov",
 ]
@@ -169,7 +172,8 @@ class CheckovReport:
 
 
 def checkov_executable() -> Path:
-    """The checkov to run: ``$GEN_CHECKOV`` if set, else ``<repo>/.venv-checkov/bin/checkov``."""
+    """The checkov to run: ``$GEN_CHECKOV`` if set, else ``<repo>/.venv-checkov/bin/checkov``
+    (a checkout after ``make install``), else ``checkov`` on PATH."""
     override = os.environ.get(CHECKOV_ENV_VAR)
     if override:
         path = Path(override)
@@ -177,13 +181,42 @@ def checkov_executable() -> Path:
             raise CheckovError(f"{CHECKOV_ENV_VAR}={override} does not name an existing file")
         return path
     path = REPO_ROOT / ".venv-checkov" / "bin" / "checkov"
-    if not path.is_file():
-        raise CheckovError(
-            f"checkov is not installed at {path}; `make install` installs it "
-            f"(checkov=={CHECKOV_VERSION} in {REPO_ROOT / '.venv-checkov'}), "
-            f"or set {CHECKOV_ENV_VAR} to a checkov executable"
-        )
-    return path
+    if path.is_file():
+        return path
+    on_path = shutil.which("checkov")
+    if on_path is not None:
+        return Path(on_path)
+    raise CheckovError(
+        f"checkov is not installed at {path} nor on PATH; `make install` installs it "
+        f"(checkov=={CHECKOV_VERSION} in {REPO_ROOT / '.venv-checkov'}), "
+        f"or set {CHECKOV_ENV_VAR} to a checkov executable"
+    )
+
+
+def _uv() -> str | None:
+    """uv, when installed beside gen (the gen-lint hook brings it) or on PATH."""
+    beside = Path(sys.executable).parent / "uv"
+    if beside.is_file():
+        return str(beside)
+    return shutil.which("uv")
+
+
+def checkov_launcher() -> list[str]:
+    """The command that starts checkov: an installed checkov (`checkov_executable`), else
+    checkov==CHECKOV_VERSION through `uv tool run`, which keeps it in an environment of its
+    own (checkov pins bc-python-hcl2, which cannot share gen's environment)."""
+    try:
+        return [str(checkov_executable())]
+    except CheckovError as missing:
+        if os.environ.get(CHECKOV_ENV_VAR):
+            raise  # the one the user named is missing: never a different checkov
+        uv = _uv()
+        if uv is None:
+            raise CheckovError(
+                f"{missing}; or install uv (pip install uv) and gen runs checkov=="
+                f"{CHECKOV_VERSION} through `uv tool run`"
+            ) from None
+        return [uv, "tool", "run", "--quiet", "--from", f"checkov=={CHECKOV_VERSION}", "checkov"]
 
 
 def checkov_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -199,14 +232,15 @@ def checkov_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def checkov_command(
-    executable: Path,
+    executable: Path | Sequence[str],
     directory: Path,
     *,
     external_checks_dir: Path | None = None,
     extra_args: Sequence[str] = (),
 ) -> list[str]:
+    launcher = [str(executable)] if isinstance(executable, Path) else list(executable)
     command = [
-        str(executable),
+        *launcher,
         "--directory",
         str(directory),
         "--framework",
@@ -242,7 +276,7 @@ def run_checkov(
         if not external_checks_dir.is_dir():
             raise CheckovError(f"external checks dir is not a directory: {external_checks_dir}")
     command = checkov_command(
-        checkov_executable(),
+        checkov_launcher(),
         directory,
         external_checks_dir=external_checks_dir,
         extra_args=extra_args,

@@ -33,9 +33,11 @@ finding: the report says so and the exit code is 3.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import re
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -47,8 +49,9 @@ from typing import Any
 import hcl2
 
 from generator.checks.catalog import Check
-from generator.checks.checkov import CheckovReport, run_checkov
+from generator.checks.checkov import CheckovReport, CheckResult, run_checkov
 from generator.checks.checkov_checks.policy_rules import COVERED_TYPES
+from generator.checks.modules import describe, local_copy, module_sources, own_release_module
 from generator.checks.references import (
     ModuleDeclarations,
     check_module,
@@ -135,6 +138,8 @@ class LintReport:
     seconds: float = 0.0
     base: str = ""
     """Absolute directory the display paths are relative to."""
+    unchecked_modules: list[str] = field(default_factory=list)
+    """Remote module sources lint could not read: nothing in them was checked."""
 
     @property
     def findings(self) -> list[Finding]:
@@ -200,7 +205,7 @@ class _Workspace:
                 source.tree, source.error = _parse(source)
         trees = {f.display: f.tree for f in files if f.tree is not None}
         for call in module_calls(trees):
-            child = local_module_dir(call.source, directory)
+            child = local_module_dir(call.source, directory) or own_release_module(call.source)
             module.children[call.name] = child
             if child is None:
                 self.remote.add(call.source)
@@ -396,8 +401,9 @@ def _check_references(ws: _Workspace) -> CheckOutcome:
         outcome.checked += f" ({len(unchecked)} with syntax errors not checked)"
     if ws.remote:
         outcome.note = (
-            f"{len(ws.remote)} remote module source{'s' if len(ws.remote) != 1 else ''} "
-            "not read (their outputs and variables are not checked)"
+            f"NOT CHECKED: {len(ws.remote)} remote module source"
+            f"{'s' if len(ws.remote) != 1 else ''} gen cannot read ({describe(ws.remote)}): "
+            "their outputs and variables"
         )
     return outcome
 
@@ -439,6 +445,41 @@ def _custom_checks_ran(report: CheckovReport) -> bool:
     return not types & COVERED_TYPES
 
 
+def _checkov_run(env_dir: Path) -> CheckovReport:
+    """checkov on the root; when its module calls name gen's own release (a git source),
+    on a copy whose calls point at the bundled modules instead, reported as the root."""
+    sources = module_sources(env_dir)
+    if not sources.resolved:
+        return run_checkov(env_dir, external_checks_dir=CUSTOM_CHECKS_DIR)
+    with tempfile.TemporaryDirectory(prefix="gen-lint-") as scratch:
+        copy = Path(scratch) / env_dir.name
+        copy.mkdir()
+        local_copy(env_dir, copy, sources.resolved)
+        report = run_checkov(copy, external_checks_dir=CUSTOM_CHECKS_DIR)
+
+    def back(path: Path) -> Path:
+        return env_dir / path.name if path.parent == copy else path
+
+    def moved(results: tuple[CheckResult, ...]) -> tuple[CheckResult, ...]:
+        return tuple(
+            dataclasses.replace(
+                r,
+                file_path=back(r.file_path),
+                caller_file_path=back(r.caller_file_path) if r.caller_file_path else None,
+            )
+            for r in results
+        )
+
+    return dataclasses.replace(
+        report,
+        directory=env_dir,
+        failed_checks=moved(report.failed_checks),
+        skipped_checks=moved(report.skipped_checks),
+        passed_checks=moved(report.passed_checks),
+        parsing_errors=tuple(str(back(Path(p))) for p in report.parsing_errors),
+    )
+
+
 def _resource_type(address: str) -> str:
     parts = [p for p in re.sub(r"\[[^\]]*\]", "", address).split(".") if p]
     while parts[:1] == ["module"] and len(parts) > 2:
@@ -450,6 +491,7 @@ def _check_checkov(
     env_dirs: Sequence[Path],
     reports: Mapping[Path, Future[CheckovReport]],
     display: Callable[[Path], str],
+    unchecked: Sequence[str] = (),
 ) -> CheckOutcome:
     outcome = CheckOutcome(Check.CHECKOV)
     passed = skipped = 0
@@ -469,9 +511,14 @@ def _check_checkov(
         skipped += report.skipped
         outcome.findings.extend(_checkov_findings(report, display))
     outcome.checked = f"{passed} passed, {skipped} skipped"
+    if unchecked:
+        outcome.note = (
+            f"NOT CHECKED: the resources of {len(unchecked)} remote module source"
+            f"{'s' if len(unchecked) != 1 else ''} ({describe(unchecked)})"
+        )
     if errors:
         outcome.status = Status.ERROR
-        outcome.note = "; ".join(errors)
+        outcome.note = "; ".join([*errors, *([outcome.note] if outcome.note else [])])
     return outcome
 
 
@@ -684,14 +731,13 @@ def lint(
         checkov_futures: dict[Path, Future[CheckovReport]] = {}
         if Check.CHECKOV not in skipped:
             for env_dir in dirs:
-                checkov_futures[env_dir] = checkov_pool.submit(
-                    run_checkov, env_dir, external_checks_dir=CUSTOM_CHECKS_DIR
-                )
+                checkov_futures[env_dir] = checkov_pool.submit(_checkov_run, env_dir)
 
         ws = _Workspace(display)
         parse_started = time.perf_counter()
         for env_dir in dirs:
             ws.load(env_dir)
+        unchecked = sorted(ws.remote)
         if Check.PARSE not in skipped:
             outcomes[Check.PARSE] = _check_parse(ws).finish(parse_started)
 
@@ -742,9 +788,9 @@ def lint(
                         note="covered by the terraform check (validate, same vendored schema)",
                     )
         if checkov_futures:
-            outcomes[Check.CHECKOV] = _check_checkov(dirs, checkov_futures, display).finish(
-                checkov_started
-            )
+            outcomes[Check.CHECKOV] = _check_checkov(
+                dirs, checkov_futures, display, unchecked
+            ).finish(checkov_started)
     ordered = [
         outcomes.get(check)
         or CheckOutcome(check, Status.SKIPPED, note="skipped on request (--skip)")
@@ -755,4 +801,5 @@ def lint(
         outcomes=ordered,
         seconds=time.perf_counter() - started,
         base=base.as_posix(),
+        unchecked_modules=unchecked,
     )

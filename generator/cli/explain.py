@@ -30,14 +30,17 @@ class OutputFileError(GenError):
     exit_code = 2
 
 
-def wide_console(stderr: bool = False) -> Console:
-    """Tables of paths are wide: at least 160 columns, more on a wider terminal."""
+def wide_console(stderr: bool = False, *, wide: bool = True) -> Console:
+    """Tables of paths are wide: at least 160 columns, more on a wider terminal; with
+    `wide=False`, exactly the terminal's width (columns fold their text)."""
     import shutil
 
     from rich.console import Console
 
     width = shutil.get_terminal_size((200, 40)).columns
-    return Console(highlight=False, soft_wrap=False, stderr=stderr, width=max(width, 160))
+    return Console(
+        highlight=False, soft_wrap=False, stderr=stderr, width=max(width, 160) if wide else width
+    )
 
 
 def _write(path: Path, text: str) -> None:
@@ -94,7 +97,31 @@ def _table(env: Environment, report: VerifyReport) -> Table:
     return table
 
 
-@reports_errors
+def _stacked(env: Environment, report: VerifyReport) -> list[Table]:
+    """The same rows for a narrow terminal: one block per path, a label and a value a line."""
+    from rich.table import Table
+
+    from generator.proofs import explain
+
+    blocks = []
+    for n, e in enumerate(explain.entries(report), start=1):
+        p = e.path
+        who = p.principal.label
+        if p.principal.account_id:
+            who += f", {explain.account_text(env, p.principal.account_id)}"
+        block = Table.grid(padding=(0, 2))
+        block.add_column(style="bold", no_wrap=True)
+        block.add_column(overflow="fold")
+        block.add_row(f"{n}.", who)
+        block.add_row("may", ", ".join(p.actions))
+        block.add_row("on", f"{p.resource_label}, {explain.account_text(env, p.resource_account)}")
+        block.add_row("why", p.why)
+        block.add_row("identity", explain.side_text(e.proof.identity))
+        block.add_row("resource", explain.side_text(e.proof.resource_side))
+        blocks.append(block)
+    return blocks
+
+
 @reports_errors
 def explain_command(
     env_dir: EnvDir,
@@ -112,6 +139,24 @@ def explain_command(
             dir_okay=False,
         ),
     ] = None,
+    diagram: Annotated[
+        str,
+        typer.Option(
+            "--diagram",
+            "-d",
+            metavar="NAME",
+            help="With --format mermaid to stdout or a non-.md file: overview (accounts and "
+            "what flows between them), platform (training, registry, deployment), or a "
+            "stage's name.",
+        ),
+    ] = "overview",
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide",
+            help="Print the table at least 160 columns wide instead of the terminal's width.",
+        ),
+    ] = False,
 ) -> None:
     """Show who can do what: every access path of ENV_DIR, its reason, and the two policies
     (identity side, resource side) that allow it, as `gen render` renders them."""
@@ -126,7 +171,7 @@ def explain_command(
         if output is not None and output.suffix.lower() == ".md":
             text = explain.markdown(env, report, display_path(env_dir))
         else:
-            text = explain.mermaid(env, report)
+            text = explain.mermaid(env, report, diagram)
     else:
         if output is not None:
             import io
@@ -137,7 +182,14 @@ def explain_command(
             console.print(_table(env, report))
             text = console.export_text()
         else:
-            wide_console().print(_table(env, report))
+            out = wide_console(wide=wide)
+            if out.width >= 160:
+                out.print(_table(env, report))
+            else:
+                out.print(f"environment {env.name}: {len(report.paths)} access paths\n")
+                for block in _stacked(env, report):
+                    out.print(block)
+                    out.print()
             return
     if output is None:
         typer.echo(text, nl=False)

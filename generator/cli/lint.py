@@ -30,6 +30,7 @@ def report_json(report: LintReport) -> dict[str, Any]:
         "environments": report.env_dirs,
         "exit_code": report.exit_code,
         "seconds": round(report.seconds, 3),
+        "unchecked_module_sources": report.unchecked_modules,
         "checks": [
             {
                 "check": str(o.check),
@@ -78,6 +79,16 @@ def print_report(report: LintReport, console: Console) -> None:
         console.print(str(finding), markup=False, highlight=False)
     for warning in report.warnings:
         console.print(f"warning: {warning}", markup=False, highlight=False)
+    if report.unchecked_modules:
+        n = len(report.unchecked_modules)
+        console.print(
+            f"[bold yellow]warning: NOT CHECKED:[/] {n} module source{'s' if n != 1 else ''} "
+            "gen lint cannot read; nothing in them was checked (schema, references, checkov). "
+            "Local modules and gen's own release (an installed gen's default) are checked.",
+            highlight=False,
+        )
+        for source in report.unchecked_modules:
+            console.print(f"  {source}", markup=False, highlight=False)
     table = Table(title=f"gen lint {' '.join(report.env_dirs)}")
     table.add_column("check")
     table.add_column("what")
@@ -118,6 +129,7 @@ def lint_command(
     env_dirs: Annotated[
         list[Path],
         typer.Argument(
+            metavar="ENV_DIR...",
             help="Environment directories (rendered Terraform roots, e.g. envs/prod).",
             exists=True,
             file_okay=False,
@@ -129,6 +141,7 @@ def lint_command(
         typer.Option(
             "--format",
             "-f",
+            metavar="[text|json|sarif]",
             help="text (findings and a table), json, or sarif (SARIF 2.1.0, for CI).",
             case_sensitive=False,
         ),
@@ -147,6 +160,7 @@ def lint_command(
         list[str] | None,
         typer.Option(
             "--skip",
+            metavar="CHECK",
             help=f"Leave a check out (repeatable): {', '.join(c.value for c in Check)}.",
         ),
     ] = None,

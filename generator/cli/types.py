@@ -12,14 +12,17 @@ ModulesSource = Annotated[
     typer.Option(
         "--modules-source",
         envvar="GEN_MODULES_SOURCE",
-        help="Where module calls point (default: the relative path to gen's modules/), "
-        "e.g. git::https://example.com/gen.git//modules?ref=v0.1.0",
+        metavar="SOURCE",
+        help="Where module calls point. Default: from a checkout of gen, the relative path "
+        "to its modules/; from an installed gen, its own release in gen's repository "
+        "(git::<repository>.git//modules?ref=v<version>).",
     ),
 ]
 
 EnvDir = Annotated[
     Path,
     typer.Argument(
+        metavar="ENV_DIR",
         help="Environment directory holding topology.yaml (e.g. envs/prod).",
         exists=True,
         file_okay=False,

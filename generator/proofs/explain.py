@@ -15,8 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.access.paths import AccessPath, Identity, Side
+from generator.errors import GenError
 from generator.proofs.verify import PathProof, SideReport, VerifyReport
 from generator.topology.environment import Environment
+
+
+class UnknownDiagramError(GenError):
+    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -198,17 +203,20 @@ class _Diagram:
         return "\n".join(lines) + "\n"
 
 
-def mermaid(env: Environment, report: VerifyReport) -> str:
-    """A flowchart: one box per account with its principals and resources, one arrow per
-    access path (thick: across accounts; dotted: the identity side is outside gen)."""
-    diagram = _Diagram(env)
-    for e in entries(report):
-        diagram.edge(e.path)
-    return diagram.text()
+def mermaid(env: Environment, report: VerifyReport, name: str = "overview") -> str:
+    """One diagram (see `diagrams`): the account overview, `platform`, or a stage's name."""
+    from generator.proofs.diagrams import diagrams
+
+    found = {d.name: d for d in diagrams(env, entries(report))}
+    if name not in found:
+        raise UnknownDiagramError(f"no diagram {name!r}; choose from {', '.join(found)}")
+    return found[name].text
 
 
 LEGEND = (
-    "Boxes are accounts. Rounded nodes are roles, double-edged ones an account's own IAM, "
+    "The first diagram has one box per account and one arrow per pair of accounts, labelled "
+    "by what flows. In the others, boxes are accounts. Rounded nodes are roles, double-edged "
+    "ones an account's own IAM, "
     "stadiums AWS services, cylinders resources with a resource policy. A thick arrow crosses "
     "an account boundary (both sides must allow it), a thin one stays in one account, a "
     "dotted one has its identity side outside gen (an account root the model delegates to, "
@@ -232,6 +240,15 @@ def _linked(text: str, env_dir: str) -> str:
         return f"[{name}:{line}]({name}#L{line})"
 
     return re.sub(r"(\S+\.tf):([0-9]+)", link, text)
+
+
+def _diagram_sections(env: Environment, report: VerifyReport) -> list[str]:
+    from generator.proofs.diagrams import diagrams
+
+    lines: list[str] = []
+    for d in diagrams(env, entries(report)):
+        lines += [f"## {d.title}", "", "```mermaid", d.text.rstrip("\n"), "```", ""]
+    return lines
 
 
 def markdown(env: Environment, report: VerifyReport, env_dir: str) -> str:
@@ -264,10 +281,7 @@ def markdown(env: Environment, report: VerifyReport, env_dir: str) -> str:
             f"{counts['paths']} access paths; `gen verify {env_dir}` proves each of them and "
             f"{counts['negatives']} negatives against the rendered policies.",
             "",
-            "```mermaid",
-            mermaid(env, report).rstrip("\n"),
-            "```",
-            "",
+            *_diagram_sections(env, report),
             LEGEND,
             "",
             "## Access paths",

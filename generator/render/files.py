@@ -43,6 +43,12 @@ def modules_dir() -> Path:
     return _bundled("modules")
 
 
+def installed() -> bool:
+    """Whether gen runs from an installed package (its modules bundled inside it) rather
+    than from a checkout of its repository (an editable install is a checkout)."""
+    return modules_dir().parent.name == "_bundled"
+
+
 def _jinja() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),

@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from generator import release
 from generator.errors import Problem, TopologyError
-from generator.render.files import Rendered, modules_dir, render
+from generator.render.files import Rendered, installed, modules_dir, render
 from generator.topology.environment import Environment
 from generator.topology.load import load_topology
 from generator.topology.lockfile import LOCK_FILE, Lock, parse_lock
@@ -41,12 +42,17 @@ def read_environment(directory: Path) -> Environment:
 
 
 def modules_source_for(directory: Path) -> str:
+    """Where module calls point by default: in a checkout of gen, the relative path to its
+    modules/; from an installed gen (a wheel, a pre-commit hook's environment), this
+    release's modules in gen's repository, at its tag (`release.modules_source`): a path
+    into site-packages would differ on every machine."""
+    if installed():
+        return release.modules_source()
     return Path(os.path.relpath(modules_dir(), directory.resolve())).as_posix()
 
 
 def render_directory(directory: Path, modules_source: str | None = None) -> Rendered:
-    """Render an environment directory. `modules_source` is where module calls point: by
-    default the relative path to gen's own modules/ (e.g. ../../modules in this repository);
-    a pinned remote source such as git::https://example.com/gen.git//modules?ref=v1 otherwise."""
+    """Render an environment directory. `modules_source` is where module calls point; by
+    default `modules_source_for(directory)`."""
     env = read_environment(directory)
     return render(env, modules_source or modules_source_for(directory))

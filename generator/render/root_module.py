@@ -47,6 +47,23 @@ class _Builder:
         self.policy_modules: list[str] = []  # everything a model relies on
         t = env.topology
         self.tags = {"Environment": t.environment, "ManagedBy": "gen", **t.tags}
+        # A role of exactly one stage (its execution role, its credentials functions' roles)
+        # carries that stage's Stage tag, like the stage's other resources.
+        role_stages: dict[str, set[str]] = {}
+        for stage in t.stages:
+            account = env.stage_account(stage)
+            stage_roles = [env.execution_role_arn(stage)] + [
+                arns.role(account, env.credentials_function_name(stage, secret))
+                for secret in env.private_secrets(stage)
+            ]
+            for arn in stage_roles:
+                role_stages.setdefault(arn, set()).add(stage.name)
+        self.role_stage = {arn: min(names) for arn, names in role_stages.items() if len(names) == 1}
+
+    def stage_tags(self, stage_name: str) -> dict[str, str]:
+        """Environment, Stage, ManagedBy, then the topology's own tags."""
+        t = self.env.topology
+        return {"Environment": t.environment, "Stage": stage_name, "ManagedBy": "gen", **t.tags}
 
     # -- helpers ------------------------------------------------------------------------------
     def unique(self, name: str) -> str:
@@ -133,7 +150,8 @@ class _Builder:
             )
             inputs += [("policy_name", f"gen-{t.environment}"), ("policy", JsonEncode(inline))]
             if created:
-                inputs.append(("tags", self.tags))
+                stage_name = self.role_stage.get(arn)
+                inputs.append(("tags", self.stage_tags(stage_name) if stage_name else self.tags))
             self.role_modules[arn] = name
             self.policy_modules.append(f"module.{name}")
             self.module(name, "iam_role", account_id, inputs, comment="; ".join(labels))
@@ -261,6 +279,7 @@ class _Builder:
     def stage(self, stage: Stage) -> None:
         env = self.env
         account = env.stage_account(stage)
+        tags = self.stage_tags(stage.name)
         key = self.unique(ident("kms", stage.name, "endpoint_volumes"))
         volume_policy = policies.key_policy([], account)
         if any(env.needs_volume_key(stage, e) for e in stage.endpoints):
@@ -272,7 +291,7 @@ class _Builder:
                     ("alias", env.volume_key_alias(stage)),
                     ("description", f"gen ({env.name}): {stage.name} endpoint storage volumes"),
                     ("policy", JsonEncode(volume_policy)),
-                    ("tags", self.tags),
+                    ("tags", tags),
                 ],
                 comment=f"Stage {stage.name}: key of the endpoints' ML storage volumes.",
             )
@@ -297,7 +316,12 @@ class _Builder:
                     ("vpc_id", stage.network.vpc_id),
                     ("subnet_ids", list(stage.network.subnet_ids)),
                     ("client_security_group_ids", list(stage.network.security_group_ids)),
-                    ("tags", self.tags),
+                    *(
+                        [("create_lambda_endpoint", False)]
+                        if stage.network.lambda_endpoint == "existing"
+                        else []
+                    ),
+                    ("tags", tags),
                 ],
                 self.role_deps(sorted(v["role_arn"] for v in functions.values())),
                 comment=f"Stage {stage.name}: private registry credentials (Lambda), reached "
@@ -333,7 +357,7 @@ class _Builder:
                         },
                     )
                 )
-            inputs.append(("tags", self.tags))
+            inputs.append(("tags", tags))
             source = (
                 f"model package {model.model_package.group} v{env.version(model)}"
                 if model.model_package is not None
@@ -373,7 +397,7 @@ class _Builder:
                         else [("local_storage", True)]
                     ),
                     ("variants", variants),
-                    ("tags", self.tags),
+                    ("tags", tags),
                 ],
                 comment=f"Stage {stage.name}: endpoint {endpoint_name}.",
             )

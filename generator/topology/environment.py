@@ -206,7 +206,7 @@ class Environment:
             if model.model_package is not None
             else f"{self.image_uri(model)}|{self.model_data_url(model)}"
         )
-        digest = arns.short_hash(source, stage.execution_role, str(stage.network))
+        digest = arns.short_hash(source, stage.execution_role, _vpc_config_text(stage))
         return f"{stage.name}-{model_name}"[:54] + f"-{digest}"
 
     def endpoint_config_name(self, stage: Stage, endpoint: str) -> str:
@@ -228,3 +228,18 @@ class Environment:
 
     def volume_key_alias(self, stage: Stage) -> str:
         return f"{self.name}/{stage.name}/sagemaker-endpoint-volumes"
+
+
+def _vpc_config_text(stage: Stage) -> str:
+    """What of the stage's network a model runs in (its VpcConfig), as text for a digest.
+
+    Only the fields the model's VpcConfig carries: how Lambda is reached
+    (`lambda_endpoint`) does not change the model, so it must not rename it.
+    """
+    if stage.network is None:
+        return "None"
+    n = stage.network
+    return (
+        f"vpc_id={n.vpc_id!r} subnet_ids={list(n.subnet_ids)!r} "
+        f"security_group_ids={list(n.security_group_ids)!r}"
+    )

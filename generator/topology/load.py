@@ -133,7 +133,7 @@ def _message(error: ErrorDetails) -> str:
         name = str(loc[-1])
         close = difflib.get_close_matches(name, _KNOWN_FIELDS, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
-        return f"unknown field '{name}'{hint} (see topology.md for the fields)"
+        return f"unknown field '{name}'{hint} (see docs/topology.md for the fields)"
     if kind == "missing":
         return "required field is missing"
     if kind == "string_type" and isinstance(value, int) and not isinstance(value, bool):

@@ -1,4 +1,4 @@
-"""The topology file format (shared/topology.md) as pydantic models: shape and field rules.
+"""The topology file format (docs/topology.md) as pydantic models: shape and field rules.
 
 Cross-field rules (references that must resolve, a network where a private registry is used,
 ...) live in `topology_checks`; loading both, with positions, is `load.py`.
@@ -137,6 +137,10 @@ class Network(Strict):
     vpc_id: VpcId
     subnet_ids: Annotated[list[SubnetId], Field(min_length=1, max_length=16)]
     security_group_ids: Annotated[list[SecurityGroupId], Field(min_length=1, max_length=5)]
+    # create: gen renders the Lambda interface endpoint (and its security group) that a
+    # private-registry model's credentials Lambda is reached through; existing: the VPC
+    # already resolves Lambda privately (a central endpoint, a shared private hosted zone).
+    lambda_endpoint: Literal["create", "existing"] = "create"
 
 
 class ModelPackageRef(Strict):

@@ -47,8 +47,12 @@ resource "aws_lambda_function" "this" {
 }
 
 # SageMaker calls lambda.<region>.amazonaws.com from the model's VPC: the interface endpoint
-# with private DNS answers that name inside the VPC, so no traffic leaves it.
+# with private DNS answers that name inside the VPC, so no traffic leaves it. A VPC that
+# already has one (a central endpoint shared through a private hosted zone) gets neither:
+# a second endpoint with private DNS would conflict with that zone.
 resource "aws_security_group" "endpoint" {
+  count = var.create_lambda_endpoint ? 1 : 0
+
   name        = "${var.name}-lambda-endpoint"
   description = "HTTPS from the SageMaker models of this stage to the Lambda interface endpoint"
   vpc_id      = var.vpc_id
@@ -56,9 +60,9 @@ resource "aws_security_group" "endpoint" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "https" {
-  for_each = toset(var.client_security_group_ids)
+  for_each = var.create_lambda_endpoint ? toset(var.client_security_group_ids) : toset([])
 
-  security_group_id            = aws_security_group.endpoint.id
+  security_group_id            = aws_security_group.endpoint[0].id
   description                  = "HTTPS from ${each.value}"
   ip_protocol                  = "tcp"
   from_port                    = 443
@@ -67,11 +71,24 @@ resource "aws_vpc_security_group_ingress_rule" "https" {
 }
 
 resource "aws_vpc_endpoint" "lambda" {
+  count = var.create_lambda_endpoint ? 1 : 0
+
   vpc_id              = var.vpc_id
   service_name        = "com.amazonaws.${data.aws_region.current.region}.lambda"
   vpc_endpoint_type   = "Interface"
   private_dns_enabled = true
   subnet_ids          = var.subnet_ids
-  security_group_ids  = [aws_security_group.endpoint.id]
+  security_group_ids  = [aws_security_group.endpoint[0].id]
   tags                = var.tags
+}
+
+# Both used to be single resources: state written before the count keeps its objects.
+moved {
+  from = aws_security_group.endpoint
+  to   = aws_security_group.endpoint[0]
+}
+
+moved {
+  from = aws_vpc_endpoint.lambda
+  to   = aws_vpc_endpoint.lambda[0]
 }

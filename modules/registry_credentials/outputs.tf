@@ -4,11 +4,11 @@ output "function_arns" {
 }
 
 output "vpc_endpoint_id" {
-  description = "ID of the Lambda interface endpoint."
-  value       = aws_vpc_endpoint.lambda.id
+  description = "ID of the Lambda interface endpoint (null when the VPC's existing one is used)."
+  value       = one(aws_vpc_endpoint.lambda[*].id)
 }
 
 output "security_group_id" {
-  description = "ID of the endpoint's security group."
-  value       = aws_security_group.endpoint.id
+  description = "ID of the endpoint's security group (null when the VPC's existing endpoint is used)."
+  value       = one(aws_security_group.endpoint[*].id)
 }

@@ -26,6 +26,12 @@ variable "client_security_group_ids" {
   type        = list(string)
 }
 
+variable "create_lambda_endpoint" {
+  description = "Create the Lambda interface endpoint and its security group; false when the VPC already resolves Lambda privately (a central endpoint)."
+  type        = bool
+  default     = true
+}
+
 variable "tags" {
   description = "Tags of the created resources."
   type        = map(string)

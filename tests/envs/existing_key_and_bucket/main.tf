@@ -145,6 +145,7 @@ module "role_prod_execution" {
   })
   tags = {
     Environment = "brownfield"
+    Stage       = "prod"
     ManagedBy   = "gen"
     CostCenter  = "ml-platform"
   }
@@ -356,6 +357,7 @@ module "kms_prod_endpoint_volumes" {
   })
   tags = {
     Environment = "brownfield"
+    Stage       = "prod"
     ManagedBy   = "gen"
     CostCenter  = "ml-platform"
   }
@@ -373,6 +375,7 @@ module "model_prod_fraud" {
   model_package_arn  = "arn:aws:sagemaker:us-east-1:606060606060:model-package/fraud/9"
   tags = {
     Environment = "brownfield"
+    Stage       = "prod"
     ManagedBy   = "gen"
     CostCenter  = "ml-platform"
   }
@@ -401,6 +404,7 @@ module "endpoint_prod_fraud" {
   ]
   tags = {
     Environment = "brownfield"
+    Stage       = "prod"
     ManagedBy   = "gen"
     CostCenter  = "ml-platform"
   }

@@ -66,6 +66,7 @@ module "role_dev_execution" {
   })
   tags = {
     Environment = "studio"
+    Stage       = "dev"
     ManagedBy   = "gen"
   }
 }
@@ -462,6 +463,7 @@ module "kms_dev_endpoint_volumes" {
   })
   tags = {
     Environment = "studio"
+    Stage       = "dev"
     ManagedBy   = "gen"
   }
 }
@@ -478,6 +480,7 @@ module "model_dev_text" {
   model_package_arn  = "arn:aws:sagemaker:eu-central-1:777788889999:model-package/text-classification/5"
   tags = {
     Environment = "studio"
+    Stage       = "dev"
     ManagedBy   = "gen"
   }
 
@@ -496,6 +499,7 @@ module "model_dev_objects" {
   model_package_arn  = "arn:aws:sagemaker:eu-central-1:777788889999:model-package/object-detection/1"
   tags = {
     Environment = "studio"
+    Stage       = "dev"
     ManagedBy   = "gen"
   }
 
@@ -523,6 +527,7 @@ module "endpoint_dev_text" {
   ]
   tags = {
     Environment = "studio"
+    Stage       = "dev"
     ManagedBy   = "gen"
   }
 }
@@ -548,6 +553,7 @@ module "endpoint_dev_objects" {
   ]
   tags = {
     Environment = "studio"
+    Stage       = "dev"
     ManagedBy   = "gen"
   }
 }

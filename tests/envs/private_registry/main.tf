@@ -217,6 +217,7 @@ module "role_serving_execution" {
   })
   tags = {
     Environment = "edge"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 }
@@ -275,6 +276,7 @@ module "role_edge_serving_creds_3896b1" {
   })
   tags = {
     Environment = "edge"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 }
@@ -333,6 +335,7 @@ module "role_edge_serving_creds_6debe0" {
   })
   tags = {
     Environment = "edge"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 }
@@ -558,6 +561,7 @@ module "kms_serving_endpoint_volumes" {
   })
   tags = {
     Environment = "edge"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 }
@@ -586,6 +590,7 @@ module "registry_credentials_serving" {
   client_security_group_ids = ["sg-00000000000000001", "sg-00000000000000002"]
   tags = {
     Environment = "edge"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 
@@ -610,6 +615,7 @@ module "model_serving_detector" {
   }
   tags = {
     Environment = "edge"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 
@@ -634,6 +640,7 @@ module "model_serving_classifier" {
   }
   tags = {
     Environment = "edge"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 
@@ -656,6 +663,7 @@ module "model_serving_vision" {
   }
   tags = {
     Environment = "edge"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 
@@ -683,6 +691,7 @@ module "endpoint_serving_detector" {
   ]
   tags = {
     Environment = "edge"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 }
@@ -715,6 +724,7 @@ module "endpoint_serving_classify" {
   ]
   tags = {
     Environment = "edge"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 }

@@ -431,6 +431,7 @@ module "kms_qa_endpoint_volumes" {
   })
   tags = {
     Environment = "smallorg"
+    Stage       = "qa"
     ManagedBy   = "gen"
   }
 }
@@ -447,6 +448,7 @@ module "model_qa_churn" {
   model_package_arn  = "arn:aws:sagemaker:ap-southeast-2:121212121212:model-package/churn/7"
   tags = {
     Environment = "smallorg"
+    Stage       = "qa"
     ManagedBy   = "gen"
   }
 
@@ -474,6 +476,7 @@ module "endpoint_qa_churn_qa" {
   ]
   tags = {
     Environment = "smallorg"
+    Stage       = "qa"
     ManagedBy   = "gen"
   }
 }
@@ -503,6 +506,7 @@ module "kms_prod_endpoint_volumes" {
   })
   tags = {
     Environment = "smallorg"
+    Stage       = "prod"
     ManagedBy   = "gen"
   }
 }
@@ -519,6 +523,7 @@ module "model_prod_churn" {
   model_package_arn  = "arn:aws:sagemaker:ap-southeast-2:121212121212:model-package/churn/6"
   tags = {
     Environment = "smallorg"
+    Stage       = "prod"
     ManagedBy   = "gen"
   }
 
@@ -546,6 +551,7 @@ module "endpoint_prod_churn_prod" {
   ]
   tags = {
     Environment = "smallorg"
+    Stage       = "prod"
     ManagedBy   = "gen"
   }
 }

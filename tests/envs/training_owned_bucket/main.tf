@@ -189,6 +189,7 @@ module "role_serving_execution" {
   })
   tags = {
     Environment = "registry"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 }
@@ -515,6 +516,7 @@ module "kms_serving_endpoint_volumes" {
   })
   tags = {
     Environment = "registry"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 }
@@ -531,6 +533,7 @@ module "model_serving_irises" {
   model_package_arn  = "arn:aws:sagemaker:us-east-2:111111111111:model-package/irises/12"
   tags = {
     Environment = "registry"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 
@@ -550,6 +553,7 @@ module "model_serving_irises_ecr" {
   model_data_url     = "s3://training-artifacts-222222222222/models/irises/model.tar.gz"
   tags = {
     Environment = "registry"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 
@@ -584,6 +588,7 @@ module "endpoint_serving_irises" {
   ]
   tags = {
     Environment = "registry"
+    Stage       = "serving"
     ManagedBy   = "gen"
   }
 }

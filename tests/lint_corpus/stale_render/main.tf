@@ -168,6 +168,7 @@ module "role_deploy_execution" {
   })
   tags = {
     Environment = "sandbox"
+    Stage       = "deploy"
     ManagedBy   = "gen"
   }
 }
@@ -391,6 +392,7 @@ module "kms_deploy_endpoint_volumes" {
   })
   tags = {
     Environment = "sandbox"
+    Stage       = "deploy"
     ManagedBy   = "gen"
   }
 }
@@ -407,6 +409,7 @@ module "model_deploy_linear" {
   model_package_arn  = "arn:aws:sagemaker:eu-west-1:123456789012:model-package/linear-learner/1"
   tags = {
     Environment = "sandbox"
+    Stage       = "deploy"
     ManagedBy   = "gen"
   }
 
@@ -434,6 +437,7 @@ module "endpoint_deploy_linear" {
   ]
   tags = {
     Environment = "sandbox"
+    Stage       = "deploy"
     ManagedBy   = "gen"
   }
 }
