@@ -10,7 +10,9 @@ from conftest import REPO
 from typer.testing import CliRunner, Result
 
 from generator import __version__
+from generator.access.paths import access_paths
 from generator.cli.main import app
+from generator.render.pipeline import read_environment
 
 runner = CliRunner()
 
@@ -19,7 +21,18 @@ def _invoke(args: list[str]) -> Result:
     return runner.invoke(app, args, prog_name="gen")
 
 
-COMMANDS = ["init", "render", "lint", "explain", "verify", "discover", "schema", "version"]
+COMMANDS = [
+    "init",
+    "render",
+    "lint",
+    "explain",
+    "verify",
+    "discover",
+    "schema",
+    "bootstrap",
+    "ci",
+    "version",
+]
 
 
 @pytest.mark.parametrize("flag", ["--version", "-V"])
@@ -76,5 +89,6 @@ def test_explain_fits_the_terminal(
         assert widest > columns
     else:
         assert widest <= columns
-        assert "environment prod: 34 access paths" in result.output
+        paths = len(access_paths(read_environment(REPO / "envs" / "reference")))
+        assert f"environment prod: {paths} access paths" in result.output
         assert "StageReadsArtifacts" in result.output
