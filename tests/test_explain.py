@@ -72,7 +72,7 @@ def test_json_lists_every_path_with_both_policies() -> None:
 
 
 def test_table_shows_principals_reasons_and_policies() -> None:
-    code, out, _ = run("explain", str(REFERENCE))
+    code, out, _ = run("explain", "--wide", str(REFERENCE))
     assert code == 0
     n = len(access_paths(read_environment(REFERENCE)))
     assert f"environment prod: {n} access paths" in out

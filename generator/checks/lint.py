@@ -44,7 +44,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import hcl2
 
@@ -632,10 +632,40 @@ def _check_terraform(
         outcome.status = Status.SKIPPED
         outcome.note = "no root parses (see the parse check)"
         return outcome
+    # Offline, Terraform may download nothing: a root whose modules are gen's own release
+    # (git sources at its tag) is checked on a copy pointing at the bundled modules; a root
+    # with any other remote module source is not run (the remote-modules warning names it).
+    runnable: list[Path] = list(env_dirs)
+    skipped_remote: list[Path] = []
+    copies: dict[Path, Path] = {}
+    scratch = tempfile.TemporaryDirectory(prefix="gen-lint-terraform-")
+    if provider != "real":
+        runnable = []
+        for env_dir in env_dirs:
+            sources = module_sources(env_dir)
+            if sources.unresolved:
+                skipped_remote.append(env_dir)
+            elif sources.resolved:
+                copy = Path(scratch.name) / str(len(copies)) / env_dir.name
+                copy.mkdir(parents=True)
+                local_copy(env_dir, copy, sources.resolved)
+                copies[copy] = env_dir
+                runnable.append(copy)
+            else:
+                runnable.append(env_dir)
+
+    def original(path: Path) -> Path:
+        for copy, env_dir in copies.items():
+            if path == copy or copy in path.parents:
+                return env_dir / path.relative_to(copy)
+        return path
+
     try:
         from generator.terraform.check import check_roots
 
-        results = check_roots(env_dirs, "real" if provider == "real" else "offline")
+        with scratch:
+            mode: Literal["real", "offline"] = "real" if provider == "real" else "offline"
+            results = check_roots(runnable, mode) if runnable else []
     except ImportError as exc:
         outcome.status = Status.ERROR
         outcome.note = (
@@ -653,7 +683,9 @@ def _check_terraform(
             message = f"{d.summary}: {d.detail}" if d.detail else d.summary
             outcome.findings.append(
                 Finding(
-                    display(d.file) if d.file is not None else display(result.root),
+                    display(original(d.file))
+                    if d.file is not None
+                    else display(original(result.root)),
                     d.line,
                     Check.TERRAFORM,
                     d.command,
@@ -662,11 +694,21 @@ def _check_terraform(
                 )
             )
         if result.failure:
-            failures.append(f"{display(result.root)}: {result.failure}")
+            failures.append(f"{display(original(result.root))}: {result.failure}")
     roots = len(results)
     outcome.checked = f"{roots} root{'s' if roots != 1 else ''} ({provider} provider)"
-    if roots < total:
-        outcome.note = f"{total - roots} with syntax errors not run (see the parse check)"
+    notes = []
+    unparsed = total - roots - len(skipped_remote)
+    if unparsed > 0:
+        notes.append(f"{unparsed} with syntax errors not run (see the parse check)")
+    if skipped_remote:
+        notes.append(
+            f"not run offline on {', '.join(display(d) for d in skipped_remote)}: remote module "
+            "sources it cannot download (--provider real fetches them)"
+        )
+    outcome.note = "; ".join(notes)
+    if not results and skipped_remote:
+        outcome.status = Status.SKIPPED
     if failures:
         outcome.status = Status.ERROR
         outcome.note = "; ".join(failures)
