@@ -11,7 +11,7 @@ UV ?= $(PYTHON) -m uv
 BIN := $(VENV)/bin
 MERMAID := tools/mermaid
 
-.PHONY: .uv-bootstrap install demo test lint typecheck pytest precommit clean render-all bench
+.PHONY: .uv-bootstrap install demo test lint typecheck pytest precommit clean render-all bench fuzz
 
 install: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(MERMAID)/node_modules/.installed
 
@@ -57,6 +57,15 @@ precommit: install
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
 test: precommit pytest
+
+# A long fuzz campaign (issue #9): seeded mutations of every golden topology, run against the
+# whole contract, and hypothesis properties with many examples; prints a table of outcome
+# classes and exits 1 when any case breaks the contract. `make test` runs a small slice.
+FUZZ_CASES ?= 5200
+FUZZ_JOBS ?= 2
+fuzz: install
+	GEN_FUZZ_EXAMPLES=300 $(BIN)/pytest -q -p no:cacheprovider tests/fuzz/test_fuzz_properties.py
+	$(BIN)/python tests/fuzz/campaign.py --cases $(FUZZ_CASES) --jobs $(FUZZ_JOBS)
 
 bench: install
 	$(BIN)/python scripts/bench_lint.py

@@ -329,3 +329,20 @@ def test_an_unexpected_error_is_one_line_and_no_traceback(
     assert result.exit_code == 70
     assert result.stderr.count("\n") == 1 and "internal error" in result.stderr
     assert "\x1b" not in result.stderr and "Traceback" not in result.output
+
+
+def test_every_problem_in_one_pass_with_cross_field_checks_on_the_valid_parts(
+    reference_env: Path,
+) -> None:
+    text = _edit(REFERENCE, "region: us-east-1", "region: cn-north-1\ncolour: red")
+    text = _edit(text, "    account: qa\n", "    account: qaa\n")
+    text = _edit(text, "instance_count: 2", "instance_count: 0")
+    text = _edit(text, "model: churn-v4,", "model: churn-v5,")
+    lines = _refused(reference_env, text)
+    assert [line.split(": ")[1] for line in lines[:-1]] == [
+        "region",
+        "colour",
+        "stages[0].account",  # a cross-field problem, found beside the shape errors
+        "stages[1].endpoints.churn-prod.variants[0].instance_count",
+        "stages[1].endpoints.churn-prod.variants[1].model",  # index of the file, not the rest
+    ]

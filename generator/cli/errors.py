@@ -57,9 +57,11 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
             err.print(f"{name}:1:1: (file): {escape(str(exc.strerror or exc))}", markup=False)
             err.print("1 problem; nothing was written.", markup=False)
             raise typer.Exit(2) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
-            raise
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise  # typer's own exits and usage errors (typer.BadParameter, ...)
         except Exception as exc:  # a bug in gen: one line, never a traceback
+            if type(exc).__module__.startswith("click."):
+                raise  # click's usage errors, when typer uses click itself
             detail = escape(f"{type(exc).__name__}: {exc}")[:300]
             console(stderr=True).print(
                 f"gen: internal error ({detail}); this is a bug in gen, please report it with "

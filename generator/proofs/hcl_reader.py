@@ -33,8 +33,16 @@ MAX_TF_BYTES = 20_000_000  # a rendered root of a few hundred stages is a few MB
 class HclReadError(InputError):
     """A rendered file cannot be read back: not HCL, or a policy that is not a literal."""
 
-    def __init__(self, file: str, line: int, column: int, message: str) -> None:
-        super().__init__([Problem(file, max(line, 1), max(column, 1), "(hcl)", message)])
+    def __init__(self, file: str, line: int, column: int, message: str, path: str = "") -> None:
+        # A message about one block attribute names it first: that is the problem's path.
+        named = _NAMED.match(message)
+        if not path and named:
+            path, message = named.group(1), named.group(2)
+        where = (file, max(line, 1), max(column, 1))
+        super().__init__([Problem(*where, path or "(hcl)", message)])
+
+
+_NAMED = re.compile(r"((?:module|provider|resource|data)\.[\w.\[\]\"-]+): (.+)", re.DOTALL)
 
 
 class _NotLiteral(Exception):
@@ -488,6 +496,7 @@ def read_directory(directory: Path, *, training_key_alias: str) -> HclPolicies:
             1,
             1,
             f"not found; run `gen render {shown}` first (gen verify reads the rendered policies)",
+            "(file)",
         )
     files = {}
     for path in names:

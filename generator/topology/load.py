@@ -16,6 +16,7 @@ from generator.errors import Problem, TopologyError
 from generator.topology.checks import check_topology
 from generator.topology.lockfile import Lock
 from generator.topology.model import LATEST_APPROVED, Strict, Topology
+from generator.topology.salvage import named_in, salvage
 from generator.topology.yaml_positions import Located, load_located
 
 # What each name pattern means, said as a fix. Keyed by the regular expression in topology.py.
@@ -61,12 +62,31 @@ def load_topology(text: str, file: str, lock: Lock | None = None) -> Topology:
     try:
         topology = Topology.model_validate(located.data)
     except ValidationError as exc:
-        raise TopologyError(list(_problems(exc, located))) from None
+        shape = list(_problems(exc, located))
+        raise TopologyError(shape + _on_the_rest(located, lock)) from None
     problems = [located.problem(path, msg) for path, msg in check_topology(topology, located.data)]
     problems += [located.problem(path, msg) for path, msg in _unresolved(topology, lock)]
     if problems:
         raise TopologyError(problems)
     return topology
+
+
+def _on_the_rest(located: Located, lock: Lock | None) -> list[Problem]:
+    """The cross-field problems of the valid parts of a topology with shape errors, so that a
+    user meets every problem in one pass (see salvage.py)."""
+    found = salvage(located.data, _data_path)
+    if found is None:
+        return []
+    topology, remap, aside, placeholders = found
+    problems = []
+    for path, message in [*check_topology(topology, located.data), *_unresolved(topology, lock)]:
+        at = remap(path)
+        if any(at[: len(a)] == a or a[: len(at)] == at for a in aside):
+            continue  # about a part set aside: its shape error says it already
+        if named_in(message, located.data, aside, placeholders):
+            continue
+        problems.append(located.problem(at, message))
+    return problems
 
 
 def _unresolved(t: Topology, lock: Lock | None) -> Iterator[tuple[tuple[str | int, ...], str]]:
