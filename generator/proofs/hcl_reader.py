@@ -27,8 +27,6 @@ from generator.proofs.documents import Document, KmsGrant, PolicyDocuments, Sour
 from generator.proofs.verify import Association
 from generator.topology import textfile
 
-MAX_TF_BYTES = 20_000_000  # a rendered root of a few hundred stages is a few MB
-
 
 class HclReadError(InputError):
     """A rendered file cannot be read back: not HCL, or a policy that is not a literal."""
@@ -500,5 +498,6 @@ def read_directory(directory: Path, *, training_key_alias: str) -> HclPolicies:
         )
     files = {}
     for path in names:
-        files[display_path(path)] = textfile.read_text(path, display_path(path), MAX_TF_BYTES)
+        shown = display_path(path)
+        files[shown] = textfile.read_text(path, shown, textfile.MAX_TF_BYTES)
     return read_hcl(files, training_key_alias=training_key_alias)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from generator.errors import Problem, TopologyError
 
+MAX_TF_BYTES = 20_000_000  # a rendered root of a few hundred stages is a few MB
+
 
 def _fail(shown: str, message: str, line: int = 1, column: int = 1) -> TopologyError:
     return TopologyError([Problem(shown, line, column, "(file)", message)])
