@@ -346,3 +346,21 @@ def test_every_problem_in_one_pass_with_cross_field_checks_on_the_valid_parts(
         "stages[1].endpoints.churn-prod.variants[0].instance_count",
         "stages[1].endpoints.churn-prod.variants[1].model",  # index of the file, not the rest
     ]
+
+
+def test_lint_output_never_replaces_a_file_gen_did_not_write(tmp_path: Path) -> None:
+    import jsonschema
+
+    target = tmp_path / "lint.sarif"
+    skip = [a for c in ("checkov", "schema", "render", "references") for a in ("--skip", c)]
+    args = ["lint", "-f", "sarif", "-o", str(target), *skip]
+    corpus = str(REPO / "tests" / "lint_corpus" / "unformatted_file")
+    target.write_text("{}\n")
+    result = runner.invoke(app, [*args, corpus])
+    assert result.exit_code == 2 and "generated header" in result.stderr
+    assert target.read_text() == "{}\n"
+    target.unlink()
+    assert runner.invoke(app, [*args, corpus]).exit_code == 1
+    assert output.file_state(target) == "ours"  # so the next run may replace it
+    schema = json.loads((REPO / "tests" / "lint_corpus" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.validate(json.loads(target.read_text()), schema)

@@ -25,27 +25,37 @@ from pydantic import (
 # pattern is anchored with \Z, not $: under regex_engine="python-re", $ also matches before
 # a final newline, which would let "prod\n" through into HCL and policies.
 
+# gen's own name for an account: it becomes part of Terraform provider aliases.
 AccountName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,39}\Z", strict=True)]
+# https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html
 AccountId = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}\Z", strict=True)]
+# https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName)
 RoleName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+=,.@_-]{1,64}\Z", strict=True)]
+# Part of every resource name gen derives (gen-<env>-...): gen's own, narrow rule.
 EnvName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,23}\Z", strict=True)]
 StageName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,23}\Z", strict=True)]
+# https://docs.aws.amazon.com/general/latest/gr/rande.html (region codes)
 Region = Annotated[
     str, StringConstraints(pattern=r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]\Z", strict=True)
 ]
 # SageMaker names: model package groups, models, endpoints, variants.
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelPackageGroup.html
+# (ModelPackageGroupName; EndpointName, ModelName and VariantName share the pattern)
 SageMakerName = Annotated[
     str, StringConstraints(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}\Z", strict=True)
 ]
+# https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html (AliasName)
 KmsAlias = Annotated[
     str, StringConstraints(pattern=r"^(?!aws/)[a-zA-Z0-9/_-]{1,250}\Z", strict=True)
 ]
+# https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN
 KmsKeyArn = Annotated[
     str,
     StringConstraints(
         pattern=r"^arn:aws:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+\Z", strict=True
     ),
 ]
+# https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html
 EcrRepositoryName = Annotated[
     str,
     StringConstraints(
@@ -54,6 +64,7 @@ EcrRepositoryName = Annotated[
         strict=True,
     ),
 ]
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
 BucketName = Annotated[
     str,
     StringConstraints(
@@ -71,16 +82,22 @@ KeyPrefix = Annotated[
         pattern=r"^(?!/)(?!.*\.\./)(?!(.*/)?\./)[A-Za-z0-9!_.'()/-]{0,1023}/\Z", strict=True
     ),
 ]
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html (safe characters)
 ObjectKey = Annotated[
     str,
     StringConstraints(pattern=r"^(?!/)(?!.*\.\./)[A-Za-z0-9!_.*'()/-]{1,900}(?<!/)\Z", strict=True),
 ]
+# https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html
 SecretName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9/_+=.@-]{1,512}\Z", strict=True)]
+# https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageIdentifier.html
 Digest = Annotated[str, StringConstraints(pattern=r"^sha256:[0-9a-f]{64}\Z", strict=True)]
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html
 InstanceType = Annotated[
     str, StringConstraints(pattern=r"^ml\.[a-z0-9-]+\.[a-z0-9]+\Z", strict=True)
 ]
+# https://docs.aws.amazon.com/servicecatalog/latest/dg/API_DescribePortfolio.html (Id)
 PortfolioId = Annotated[str, StringConstraints(pattern=r"^port-[a-z0-9]{12,13}\Z", strict=True)]
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_VpcConfig.html
 VpcId = Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8,17}\Z", strict=True)]
 SubnetId = Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}\Z", strict=True)]
 SecurityGroupId = Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]{8,17}\Z", strict=True)]
@@ -89,6 +106,7 @@ SecurityGroupId = Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]{8,17}\
 TagKey = Annotated[
     str, StringConstraints(pattern=r"^(?![aA][wW][sS]:)[\w .:/=+@-]{1,128}\Z", strict=True)
 ]
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_Tag.html
 TagValue = Annotated[str, StringConstraints(pattern=r"^[\w .:/=+@-]{0,256}\Z", strict=True)]
 
 LATEST_APPROVED = "latest-approved"
