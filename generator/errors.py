@@ -20,6 +20,12 @@ def escape(text: str) -> str:
     return _UNSAFE.sub(lambda m: repr(m.group())[1:-1], text)
 
 
+def quoted(value: object, limit: int = 80) -> str:
+    """A value as a message quotes it: repr (escaped, one line), cut to `limit` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+\Z")
 
 
@@ -29,10 +35,11 @@ def format_path(path: Sequence[object]) -> str:
     for step in path:
         if isinstance(step, int):
             out += f"[{step}]"
-        elif isinstance(step, str) and _PLAIN_KEY.match(step):
+        elif isinstance(step, str) and _PLAIN_KEY.match(step) and len(step) <= 60:
             out += f".{step}" if out else step
         else:
-            out += f"[{str(step)!r}]"
+            shown = repr(str(step))
+            out += f"[{shown if len(shown) <= 60 else shown[:56] + '...' + shown[0]}]"
     return out
 
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.errors import OutputConflictError, Problem
+from generator.errors import OutputConflictError, Problem, quoted
 
 MANIFEST = ".gen-manifest.json"
 MAX_MANIFEST_BYTES = 1_000_000
@@ -116,14 +116,14 @@ def previous_files(directory: Path) -> dict[str, str]:
         line = text.count("\n", 0, at) + 1 if at >= 0 else 1
         if not plain_name(name):
             why = (
-                f"{name!r} is not a file gen writes (only plain names directly in this "
+                f"{quoted(name)} is not a file gen writes (only plain names directly in this "
                 "directory, never topology.yaml or the lock file); refusing to touch it"
             )
         elif not isinstance(digest, str):
-            why = f"expected the file's sha256 digest, got {digest!r}"
+            why = f"expected the file's sha256 digest, got {quoted(digest)}"
         else:
             continue
-        problems.append(_problem(path, why, f"files[{name!r}]", line))
+        problems.append(_problem(path, why, f"files[{quoted(name, 60)}]", line))
     if problems:
         raise OutputConflictError(problems)
     return {str(k): str(v) for k, v in files.items()}

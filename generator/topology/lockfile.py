@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from generator.errors import Problem, TopologyError
+from generator.errors import Problem, TopologyError, quoted
 
 LOCK_FILE = "topology.lock.json"
 LOCK_VERSION = 1
@@ -180,16 +180,16 @@ def _fact(entry: Any, index: int) -> tuple[Fact | None, str, str]:
     kind, key, value = entry["kind"], entry["key"], entry["value"]
     for name in ("kind", "key", "source", "observed_at"):
         if not isinstance(entry[name], str) or not _TEXT.match(entry[name]):
-            return None, name, f"expected short printable text, got {entry[name]!r}"
+            return None, name, f"expected short printable text, got {quoted(entry[name])}"
     if kind not in FACT_KINDS:
-        return None, "kind", f"unknown kind {kind!r}"
+        return None, "kind", f"unknown kind {quoted(kind)}"
     if kind in _KEYS and not _KEYS[kind].match(key):
-        return None, "key", f"{key!r} is not a valid key for {kind}"
+        return None, "key", f"{quoted(key)} is not a valid key for {kind}"
     if kind == LATEST_APPROVED_VERSION:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_VERSION:
-            return None, "value", f"expected a version number 1..{MAX_VERSION}, got {value!r}"
+            return None, "value", f"expected a version number 1..{MAX_VERSION}, got {quoted(value)}"
     elif not isinstance(value, str) or not _VALUES[kind].match(value):
-        return None, "value", f"{value!r} is not a valid {kind}"
+        return None, "value", f"{quoted(value)} is not a valid {kind}"
     return Fact(kind, key, value, entry["source"], entry["observed_at"]), "", ""
 
 
@@ -223,7 +223,7 @@ def parse_lock(text: str, file: str) -> Lock:
         raise TopologyError([problem(1, "facts", "not a valid lock file (no list of facts)")])
     if data.get("version", LOCK_VERSION) != LOCK_VERSION:
         raise TopologyError(
-            [problem(1, "version", f"unsupported lock file version {data.get('version')!r}")]
+            [problem(1, "version", f"unsupported lock file version {quoted(data.get('version'))}")]
         )
     facts, problems = [], []
     for index, entry in enumerate(data["facts"]):
