@@ -64,7 +64,7 @@ test: precommit pytest
 FUZZ_CASES ?= 5200
 FUZZ_JOBS ?= 2
 fuzz: install
-	GEN_FUZZ_EXAMPLES=300 $(BIN)/pytest -q -p no:cacheprovider tests/fuzz/test_fuzz_properties.py
+	GEN_FUZZ_EXAMPLES=1000 $(BIN)/pytest -q -p no:cacheprovider tests/fuzz/test_fuzz_properties.py
 	$(BIN)/python tests/fuzz/campaign.py --cases $(FUZZ_CASES) --jobs $(FUZZ_JOBS)
 
 bench: install

@@ -50,6 +50,7 @@ FAILURES = (
     "gen verify fails on the output",
     "timeout",
     "out of memory",
+    "harness error",
 )
 
 runner = CliRunner()
@@ -278,6 +279,9 @@ def run_case(case: Case, timeout: float = 30.0) -> Outcome:
             return Outcome(case.seed, case.golden, case.operator, "timeout", None, timeout)
         except MemoryError:
             return Outcome(case.seed, case.golden, case.operator, "out of memory", None, 0)
+        except Exception as exc:  # the harness itself (a golden that no longer renders)
+            detail = f"{type(exc).__name__}: {exc}"[:300]
+            return Outcome(case.seed, case.golden, case.operator, "harness error", None, 0, detail)
         seconds = time.monotonic() - start
         code = result.exit_code
         stderr = result.stderr
