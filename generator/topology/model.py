@@ -276,7 +276,9 @@ class Topology(Strict):
     stages: Annotated[list[Stage], Field(min_length=1)]
     jumpstart: JumpStart | None = None
     # gen's own optional field: tags added to every resource (besides Environment, ManagedBy).
-    tags: Annotated[dict[TagKey, TagValue], Field(max_length=40)] = Field(default_factory=dict)
+    # 50 tags per resource, two of them gen's own:
+    # https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html
+    tags: Annotated[dict[TagKey, TagValue], Field(max_length=48)] = Field(default_factory=dict)
 
     @field_validator("region")
     @classmethod
