@@ -209,6 +209,8 @@ def _message(error: ErrorDetails, written: str | None = None) -> str:
         return str(error["msg"]).removeprefix("Value error, ")
     if kind in {"dict_type", "model_type", "model_attributes_type"}:
         return f"expected a mapping (key: value), got {type(value).__name__} {_shown(value)}"
+    if kind == "string_type":
+        return f"expected text, got {type(value).__name__} {_shown(value)}"
     if kind in {"tuple_type", "list_type"}:
         return f"expected a list, got {type(value).__name__} {_shown(value)}"
     return f"{error['msg']} (got {_shown(value)})"
