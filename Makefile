@@ -15,7 +15,7 @@ MERMAID := tools/mermaid
 IAM_SIMULATE := tools/iam-simulate
 
 .PHONY: .uv-bootstrap install install-demo demo test lint typecheck pytest precommit clean \
-	render-all bench bench-eval diff-eval bench-startup test-terraform screenshots consumer-test
+	render-all bench bench-eval diff-eval bench-startup test-terraform screenshots consumer-test fuzz
 
 install: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(MERMAID)/node_modules/.installed \
 	$(IAM_SIMULATE)/node_modules/.installed
@@ -98,6 +98,15 @@ test-terraform: install
 # from PyPI packages into its own environment).
 consumer-test: install
 	$(BIN)/pytest -q -m slow tests/test_consumer_hooks.py
+
+# A long fuzz campaign (issue #9): seeded mutations of every golden topology, run against the
+# whole contract, and hypothesis properties with many examples; prints a table of outcome
+# classes and exits 1 when any case breaks the contract. `make test` runs a small slice.
+FUZZ_CASES ?= 5200
+FUZZ_JOBS ?= 2
+fuzz: install
+	GEN_FUZZ_EXAMPLES=1000 $(BIN)/pytest -q -p no:cacheprovider tests/fuzz/test_fuzz_properties.py
+	$(BIN)/python tests/fuzz/campaign.py --cases $(FUZZ_CASES) --jobs $(FUZZ_JOBS)
 
 bench: install
 	$(BIN)/python scripts/bench_lint.py

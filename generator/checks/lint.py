@@ -234,10 +234,15 @@ class _Workspace:
 
 
 def _read(path: Path, display: str) -> _Source:
+    """A .tf file's text, read like every input (a regular file, bounded, UTF-8)."""
+    from generator.topology import textfile
+
     try:
-        return _Source(path, display, path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        error = Finding(display, 1, Check.PARSE, "encoding", "", f"not UTF-8 text ({exc.reason})")
+        return _Source(path, display, textfile.read_text(path, display, textfile.MAX_TF_BYTES))
+    except TopologyError as exc:
+        problem = exc.problems[0]
+        rule = "encoding" if "UTF-8" in problem.message else "unreadable"
+        error = Finding(display, problem.line, Check.PARSE, rule, "", problem.message)
         return _Source(path, display, None, error=error)
 
 

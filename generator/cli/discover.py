@@ -91,8 +91,9 @@ def discover_command(
     from generator.aws.progress import account_progress
     from generator.aws.session import Aws, AwsSettings
     from generator.render import output
+    from generator.topology import textfile
     from generator.topology.load import load_topology
-    from generator.topology.lockfile import LOCK_FILE, lock_text, parse_lock
+    from generator.topology.lockfile import LOCK_FILE, MAX_LOCK_BYTES, lock_text, parse_lock
 
     out, err = console(), console(stderr=True)
 
@@ -102,10 +103,12 @@ def discover_command(
         found = discover(env, aws, progress=step)
     lock_path = env_dir / LOCK_FILE
     previous: Lock | None = None
+    previous_text = None
     if lock_path.is_file():
         try:
-            previous = parse_lock(lock_path.read_text(encoding="utf-8"), str(lock_path))
-        except (GenError, UnicodeDecodeError):
+            previous_text = textfile.read_text(lock_path, str(lock_path), MAX_LOCK_BYTES)
+            previous = parse_lock(previous_text, str(lock_path))
+        except GenError:
             previous = None  # rewritten below; stale for --check
     lock = found.lock().keeping_times_of(previous)
     print_findings(err, found, located)
@@ -130,9 +133,9 @@ def discover_command(
         if not quiet:
             out.print(f"{lock_path}: up to date ({len(lock.facts)} facts)", markup=False)
         return
-    unchanged = lock_path.is_file() and lock_path.read_text(encoding="utf-8") == new_text
+    unchanged = previous_text == new_text
     if not unchanged:
-        output.apply(env_dir, output.Plan(write={LOCK_FILE: new_text}, unchanged=[], delete=[]))
+        output.write_file(lock_path, new_text)
     if quiet:
         return
     out.print(facts_table(lock, f"environment {env.name}: facts read from AWS"))

@@ -217,7 +217,18 @@ def lint_command(
     elif output is None:
         typer.echo(json.dumps(document, indent=2))
     else:
-        output.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        from generator.render.output import write_file
+
+        # A file gen writes carries its mark, and gen replaces only a file that still has it.
+        mark = {"generated_by": "gen lint"}
+        if fmt == "sarif":  # a sarifLog takes a property bag, not unknown keys
+            head: dict[str, Any] = {
+                k: document.pop(k) for k in ("$schema", "version") if k in document
+            }
+            document = {**head, "properties": mark, **document}
+        else:
+            document = {**mark, **document}
+        write_file(output, json.dumps(document, indent=2) + "\n")
         print_report(report, out)
         out.print(f"wrote {output}", markup=False, highlight=False)
     raise typer.Exit(report.exit_code)

@@ -11,15 +11,14 @@ from pathlib import Path
 from generator.access.paths import access_paths
 from generator.proofs.hcl_reader import display_path, read_directory, read_hcl
 from generator.proofs.verify import VerifyReport, verify_documents
-from generator.render.files import render
-from generator.render.pipeline import modules_source_for, read_environment
+from generator.render.pipeline import modules_source_for, read_environment, render_located
 from generator.topology.environment import Environment
 
 
 def explain_report(env_dir: Path) -> tuple[Environment, VerifyReport]:
     """The model and its proofs against the root as `gen render` renders it (in memory)."""
     env = read_environment(env_dir)
-    rendered = render(env, modules_source_for(env_dir))
+    rendered = render_located(env, modules_source_for(env_dir), env_dir)
     shown = display_path(env_dir)
     files = {f"{shown}/{name}": text for name, text in rendered.files.items()}
     hcl = read_hcl(files, training_key_alias=env.topology.training.kms_key.alias)
@@ -34,7 +33,7 @@ def verify_directory(env_dir: Path) -> tuple[Environment, VerifyReport]:
     env = read_environment(env_dir)
     hcl = read_directory(env_dir, training_key_alias=env.topology.training.kms_key.alias)
     report = verify_documents(env, access_paths(env), hcl.documents, associations=hcl.associations)
-    rendered = render(env, modules_source_for(env_dir))
+    rendered = render_located(env, modules_source_for(env_dir), env_dir)
     stale = []
     for name, text in sorted(rendered.files.items()):
         path = env_dir / name

@@ -22,15 +22,25 @@ import hcl2
 from lark import Token, Tree
 from lark.exceptions import LarkError
 
-from generator.errors import GenError
+from generator.errors import InputError, Problem
 from generator.proofs.documents import Document, KmsGrant, PolicyDocuments, Source
 from generator.proofs.verify import Association
+from generator.topology import textfile
 
 
-class HclReadError(GenError):
+class HclReadError(InputError):
     """A rendered file cannot be read back: not HCL, or a policy that is not a literal."""
 
-    exit_code = 2
+    def __init__(self, file: str, line: int, column: int, message: str, path: str = "") -> None:
+        # A message about one block attribute names it first: that is the problem's path.
+        named = _NAMED.match(message)
+        if not path and named:
+            path, message = named.group(1), named.group(2)
+        where = (file, max(line, 1), max(column, 1))
+        super().__init__([Problem(*where, path or "(hcl)", message)])
+
+
+_NAMED = re.compile(r"((?:module|provider|resource|data)\.[\w.\[\]\"-]+): (.+)", re.DOTALL)
 
 
 class _NotLiteral(Exception):
@@ -248,7 +258,9 @@ def parse_blocks(text: str, file: str) -> list[_Block]:
         line = getattr(exc, "line", 0)
         column = getattr(exc, "column", 0)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise HclReadError(f"{file}:{line}:{column}: not valid HCL: {first}") from None
+        raise HclReadError(file, line, column, f"not valid HCL: {first}") from None
+    except RecursionError:
+        raise HclReadError(file, 1, 1, "not valid HCL: nested too deeply") from None
     body = next(c for c in tree.children if isinstance(c, Tree) and c.data == "body")
     return _body(body)[1]
 
@@ -272,7 +284,7 @@ class _Reader:
         self.accounts: dict[str, str] = {}  # provider alias -> account ID
 
     def fail(self, file: str, line: int, column: int, message: str) -> HclReadError:
-        return HclReadError(f"{file}:{line}:{column}: {message}")
+        return HclReadError(file, line, column, message)
 
     def value(self, file: str, block: _Block, name: str, default: Any = ...) -> Any:
         node = block.attributes.get(name)
@@ -478,13 +490,14 @@ def read_directory(directory: Path, *, training_key_alias: str) -> HclPolicies:
     if not any(p.name == "main.tf" for p in names):
         shown = display_path(directory)
         raise HclReadError(
-            f"{shown}/main.tf: not found; run `gen render {shown}` first (gen verify reads "
-            "the rendered policies)"
+            f"{shown}/main.tf",
+            1,
+            1,
+            f"not found; run `gen render {shown}` first (gen verify reads the rendered policies)",
+            "(file)",
         )
     files = {}
     for path in names:
-        try:
-            files[display_path(path)] = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise HclReadError(f"{display_path(path)}: not UTF-8 text ({exc.reason})") from None
+        shown = display_path(path)
+        files[shown] = textfile.read_text(path, shown, textfile.MAX_TF_BYTES)
     return read_hcl(files, training_key_alias=training_key_alias)

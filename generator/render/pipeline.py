@@ -10,35 +10,37 @@ import os
 from pathlib import Path
 
 from generator import release
-from generator.errors import Problem, TopologyError
+from generator.errors import PolicyTooLargeError, Problem, TopologyError
 from generator.render.files import Rendered, installed, modules_dir, render
+from generator.topology import textfile
 from generator.topology.environment import Environment
 from generator.topology.load import load_topology
-from generator.topology.lockfile import LOCK_FILE, Lock, parse_lock
+from generator.topology.lockfile import LOCK_FILE, MAX_LOCK_BYTES, Lock, parse_lock
+from generator.topology.yaml_positions import MAX_BYTES
 
 TOPOLOGY_FILE = "topology.yaml"
 
 
 def read_environment(directory: Path) -> Environment:
     topology_path = directory / TOPOLOGY_FILE
-    if not topology_path.is_file():
+    display = _display(topology_path)
+    if not textfile.exists(topology_path):
         raise TopologyError(
-            [Problem(str(topology_path), 0, 0, "", "no topology.yaml in this directory")]
+            [Problem(display, 1, 1, "(file)", "no topology.yaml in this directory")]
         )
+    text = textfile.read_text(topology_path, display, MAX_BYTES)
     lock: Lock | None = None
     lock_path = directory / LOCK_FILE
-    if lock_path.is_file():
-        lock = parse_lock(lock_path.read_text(), str(lock_path))
-    display = str(topology_path)
-    if topology_path.is_absolute() and not os.path.relpath(topology_path).startswith(".."):
-        display = os.path.relpath(topology_path)
-    try:
-        text = topology_path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise TopologyError(
-            [Problem(display, 1, 1, "", f"not UTF-8 text ({exc.reason})")]
-        ) from None
+    if textfile.exists(lock_path):
+        shown = _display(lock_path)
+        lock = parse_lock(textfile.read_text(lock_path, shown, MAX_LOCK_BYTES), shown)
     return Environment(load_topology(text, display, lock), lock)
+
+
+def _display(path: Path) -> str:
+    if path.is_absolute() and not os.path.relpath(path).startswith(".."):
+        return os.path.relpath(path)
+    return str(path)
 
 
 def modules_source_for(directory: Path) -> str:
@@ -55,4 +57,14 @@ def render_directory(directory: Path, modules_source: str | None = None) -> Rend
     """Render an environment directory. `modules_source` is where module calls point; by
     default `modules_source_for(directory)`."""
     env = read_environment(directory)
-    return render(env, modules_source or modules_source_for(directory))
+    return render_located(env, modules_source or modules_source_for(directory), directory)
+
+
+def render_located(env: Environment, modules_source: str, directory: Path) -> Rendered:
+    """`render`, with a policy over its AWS size limit reported as a located problem of the
+    topology (the file whose size it comes from)."""
+    try:
+        return render(env, modules_source)
+    except PolicyTooLargeError as exc:
+        shown = _display(directory / TOPOLOGY_FILE)
+        raise TopologyError([Problem(shown, 1, 1, "(policy)", str(exc))]) from None

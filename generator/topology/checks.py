@@ -19,7 +19,51 @@ def check_topology(t: Topology, raw: Any) -> list[Finding]:
         *_stages(t, raw),
         *_jumpstart(t),
         *_state(t),
+        *_roles(t),
     ]
+
+
+def _roles(t: Topology) -> Iterator[Finding]:
+    """A role name does one job per account: gen writes one trust policy per role, so a role
+    with two jobs would keep only one of them; and terraform_role, which gen assumes and does
+    not manage, must not be one of the roles gen writes. IAM role names are unique per account,
+    case-insensitively (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+    """
+    jobs: list[tuple[tuple[str | int, ...], str, str, str]] = [
+        (("training", "role"), t.training.account, t.training.role, "the training role"),
+        (("deployment", "role"), t.deployment.account, t.deployment.role, "the deployment role"),
+    ]
+    for i, stage in enumerate(t.stages):
+        jobs.append(
+            ((("stages", i, "execution_role")), stage.account, stage.execution_role, "execution")
+        )
+    if t.jumpstart is not None:
+        for j, role in enumerate(t.jumpstart.custom_execution_roles):
+            jobs.append(
+                (
+                    ("jumpstart", "custom_execution_roles", j),
+                    t.jumpstart.account,
+                    role,
+                    "a JumpStart role",
+                )
+            )
+    first: dict[tuple[str, str], tuple[tuple[str | int, ...], str]] = {}
+    for path, account, role, job in jobs:
+        if role.lower() == t.terraform_role.lower():
+            yield path, f"'{role}' is terraform_role, which gen assumes and does not manage"
+            continue
+        if account not in t.accounts:
+            continue
+        key = (t.accounts[account], role.lower())
+        if key in first and first[key][1] != job:
+            where = _dotted(first[key][0])
+            yield path, f"'{role}' is also {where} in the same account: one role, one job"
+            continue
+        first.setdefault(key, (path, job))
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
 def _account_ref(t: Topology, path: tuple[str | int, ...], name: str) -> Iterator[Finding]:

@@ -16,6 +16,7 @@ from generator.errors import Problem, TopologyError
 from generator.topology.checks import check_topology
 from generator.topology.lockfile import Lock
 from generator.topology.model import LATEST_APPROVED, Strict, Topology
+from generator.topology.salvage import named_in, salvage
 from generator.topology.yaml_positions import Located, load_located
 
 # What each name pattern means, said as a fix. Keyed by the regular expression in topology.py.
@@ -30,9 +31,12 @@ _PATTERN_HINTS = {
     ":kms:": "a KMS key ARN: arn:aws:kms:REGION:ACCOUNT:key/KEY-ID",
     "[._-][a-z0-9]+)*/)*": "an ECR repository name: lowercase, digits, . _ - and /",
     "(?!\\d+\\.\\d+": "an S3 bucket name: 3-63 lowercase letters, digits, . and -",
-    "+/$": "a key prefix ending with / (without it, models* would also match models-old/...)",
-    "(?<!/)$": "an object key under the prefix, without a leading or trailing /",
-    "sha256:[0-9a-f]{64}$": "a digest: sha256: followed by 64 lowercase hex digits",
+    "{0,1023}/\\Z": "a key prefix of letters, digits and !_.'()/- ending with / (without "
+    "the /, models* would also match models-old/...; * would be a wildcard in the policies)",
+    "(?<!/)\\Z": "an object key under the prefix, without a leading or trailing /",
+    "sha256:[0-9a-f]{64}\\Z": "a digest: sha256: followed by 64 lowercase hex digits",
+    "[aA][wW][sS]:": "a tag key: 1-128 letters, digits, spaces and _.:/=+-@, not starting aws:",
+    "[\\w .:/=+@-]{0,256}": "a tag value: up to 256 letters, digits, spaces and _.:/=+-@",
     "^ml\\.": "a SageMaker instance type such as ml.m5.large",
     "^port-": "a Service Catalog portfolio ID: port-xxxxxxxxxxxxx",
     "^vpc-": "a VPC ID: vpc-0123456789abcdef0",
@@ -58,12 +62,31 @@ def load_topology(text: str, file: str, lock: Lock | None = None) -> Topology:
     try:
         topology = Topology.model_validate(located.data)
     except ValidationError as exc:
-        raise TopologyError(list(_problems(exc, located))) from None
+        shape = list(_problems(exc, located))
+        raise TopologyError(shape + _on_the_rest(located, lock)) from None
     problems = [located.problem(path, msg) for path, msg in check_topology(topology, located.data)]
     problems += [located.problem(path, msg) for path, msg in _unresolved(topology, lock)]
     if problems:
         raise TopologyError(problems)
     return topology
+
+
+def _on_the_rest(located: Located, lock: Lock | None) -> list[Problem]:
+    """The cross-field problems of the valid parts of a topology with shape errors, so that a
+    user meets every problem in one pass (see salvage.py)."""
+    found = salvage(located.data, _data_path)
+    if found is None:
+        return []
+    topology, remap, aside, placeholders = found
+    problems = []
+    for path, message in [*check_topology(topology, located.data), *_unresolved(topology, lock)]:
+        at = remap(path)
+        if any(at[: len(a)] == a or a[: len(at)] == at for a in aside):
+            continue  # about a part set aside: its shape error says it already
+        if named_in(message, located.data, aside, placeholders):
+            continue
+        problems.append(located.problem(at, message))
+    return problems
 
 
 def _unresolved(t: Topology, lock: Lock | None) -> Iterator[tuple[tuple[str | int, ...], str]]:
@@ -123,39 +146,54 @@ def path_is_tag(step: str) -> bool:
 def _problems(exc: ValidationError, located: Located) -> Iterator[Problem]:
     for error in exc.errors(include_url=False):
         path = _data_path(tuple(error["loc"]), located.data)
-        yield located.problem(path, _message(error))
+        yield located.problem(path, _message(error, located.written(path)))
 
 
-def _message(error: ErrorDetails) -> str:
+def _shown(value: Any, limit: int = 80) -> str:
+    """A value as a message quotes it: repr (escaped, one line), cut to `limit` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _message(error: ErrorDetails, written: str | None = None) -> str:
     kind, value = error["type"], error.get("input")
     loc = error["loc"]
     if kind == "extra_forbidden":
         name = str(loc[-1])
         close = difflib.get_close_matches(name, _KNOWN_FIELDS, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
-        return f"unknown field '{name}'{hint} (see docs/topology.md for the fields)"
+        return f"unknown field {_shown(name)}{hint} (see docs/topology.md for the fields)"
     if kind == "missing":
         return "required field is missing"
     if kind == "string_type" and isinstance(value, int) and not isinstance(value, bool):
-        if len(str(value)) in (11, 12) or "accounts" in loc:
-            return (
-                f'account ID {value} must be quoted ("{value:012d}"): unquoted, YAML reads a '
-                "number and drops leading zeros"
-            )
-        return f"expected a string, got the number {value}: quote it"
+        # Quote back exactly what the file says: YAML reads 001234567012 as an octal number,
+        # so the value gen sees is not what the user wrote.
+        text = written if written is not None else str(value)
+        if "accounts" in loc or len(text) in (11, 12):
+            if len(text) == 12 and text.isdigit():
+                return (
+                    f'account ID {text} must be quoted ("{text}"): unquoted, YAML reads a '
+                    "number (and drops leading zeros)"
+                )
+            return f"expected a 12-digit account ID in quotes, got the number {text}"
+        return f"expected a string, got the number {text}: quote it"
     if kind == "string_pattern_mismatch":
         pattern = str(error.get("ctx", {}).get("pattern", ""))
         for key, hint in _PATTERN_HINTS.items():
             if key in pattern:
-                return f"{value!r} is not valid: expected {hint}"
-        return f"{value!r} is not valid here (pattern {pattern})"
+                return f"{_shown(value)} is not valid: expected {hint}"
+        return f"{_shown(value)} is not valid here (pattern {pattern})"
     if kind == "literal_error" and "version" in loc and len(loc) == 1:
-        return f"unsupported format version {value!r}: only version 1 exists"
+        return f"unsupported format version {_shown(value)}: only version 1 exists"
     bound = error.get("ctx", {})
     if kind == "greater_than":
-        return f"must be greater than {bound.get('gt'):g}, got {value!r}"
+        return f"must be greater than {bound.get('gt'):g}, got {_shown(value)}"
     if kind == "greater_than_equal":
-        return f"must be at least {bound.get('ge'):g}, got {value!r}"
+        return f"must be at least {bound.get('ge'):g}, got {_shown(value)}"
+    if kind in {"less_than_equal", "less_than"}:
+        return f"must be at most {bound.get('le', bound.get('lt'))}, got {_shown(value)}"
+    if kind == "finite_number":
+        return f"must be a finite number, got {_shown(value)}"
     if kind == "too_short":
         return f"needs at least {bound.get('min_length')} item(s)"
     if kind == "too_long":
@@ -166,11 +204,13 @@ def _message(error: ErrorDetails) -> str:
             "float_type": "a number",
             "bool_type": "true or false",
         }
-        return f"expected {wanted[kind]}, got {value!r}"
+        return f"expected {wanted[kind]}, got {_shown(value)}"
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
     if kind in {"dict_type", "model_type", "model_attributes_type"}:
-        return f"expected a mapping (key: value), got {type(value).__name__} {value!r}"
+        return f"expected a mapping (key: value), got {type(value).__name__} {_shown(value)}"
+    if kind == "string_type":
+        return f"expected text, got {type(value).__name__} {_shown(value)}"
     if kind in {"tuple_type", "list_type"}:
-        return f"expected a list, got {type(value).__name__} {value!r}"
-    return f"{error['msg']} (got {value!r})"
+        return f"expected a list, got {type(value).__name__} {_shown(value)}"
+    return f"{error['msg']} (got {_shown(value)})"

@@ -9,10 +9,11 @@ rewrites the same bytes.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from generator.errors import Problem, TopologyError
+from generator.errors import Problem, TopologyError, quoted
 
 LOCK_FILE = "topology.lock.json"
 LOCK_VERSION = 1
@@ -140,27 +141,98 @@ def lock_text(lock: Lock) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+MAX_LOCK_BYTES = 4_000_000
+MAX_VERSION = 2**31 - 1  # a model package version is an Integer (32-bit) in the SageMaker API
+
+# What each fact's value must look like: the kinds the renderer reads are checked as strictly
+# as the topology fields they stand for; the others are short plain text.
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ModelPackageSummary.html
+#   (ModelPackageVersion: Integer, minimum 1; ModelApprovalStatus: the three statuses)
+# https://docs.aws.amazon.com/servicecatalog/latest/dg/API_PortfolioDetail.html (Id)
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html (IDs, ARNs)
+_TEXT = re.compile(r"[!-~]( ?[!-~]){0,1023}\Z")  # printable ASCII, single spaces
+_VALUES: dict[str, re.Pattern[str]] = {
+    JUMPSTART_PORTFOLIO_ID: re.compile(r"port-[a-z0-9]{12,13}\Z"),
+    ACCOUNT_ID: re.compile(r"[0-9]{12}\Z"),
+    KEY_ARN: re.compile(r"arn:aws:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]{1,128}\Z"),
+    MODEL_PACKAGE_STATUS: re.compile(r"(Approved|Rejected|PendingManualApproval)\Z"),
+    IMAGE_DIGEST: re.compile(r"present\Z"),
+    ROLE_EXISTS: re.compile(r"[A-Z0-9]{16,128}\Z"),
+}
+_KEYS: dict[str, re.Pattern[str]] = {
+    LATEST_APPROVED_VERSION: re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}\Z"),
+    JUMPSTART_PORTFOLIO_ID: re.compile(r"[a-z][a-z0-9-]{0,39}\Z"),
+    ACCOUNT_ID: re.compile(r"[a-z][a-z0-9-]{0,39}\Z"),
+}
+
+
+def _fact(entry: Any, index: int) -> tuple[Fact | None, str, str]:
+    """The fact of one entry, or (None, field, why it is refused)."""
+    if not isinstance(entry, dict):
+        return None, "", "each fact is an object {kind, key, value, source, observed_at}"
+    fields = ("kind", "key", "value", "source", "observed_at")
+    for name in fields:
+        if name not in entry:
+            return None, name, "missing"
+    extra = sorted(set(entry) - set(fields))
+    if extra:
+        return None, str(extra[0]), "unknown field"
+    kind, key, value = entry["kind"], entry["key"], entry["value"]
+    for name in ("kind", "key", "source", "observed_at"):
+        if not isinstance(entry[name], str) or not _TEXT.match(entry[name]):
+            return None, name, f"expected short printable text, got {quoted(entry[name])}"
+    if kind not in FACT_KINDS:
+        return None, "kind", f"unknown kind {quoted(kind)}"
+    if kind in _KEYS and not _KEYS[kind].match(key):
+        return None, "key", f"{quoted(key)} is not a valid key for {kind}"
+    if kind == LATEST_APPROVED_VERSION:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_VERSION:
+            return None, "value", f"expected a version number 1..{MAX_VERSION}, got {quoted(value)}"
+    elif not isinstance(value, str) or not _VALUES[kind].match(value):
+        return None, "value", f"{quoted(value)} is not a valid {kind}"
+    return Fact(kind, key, value, entry["source"], entry["observed_at"]), "", ""
+
+
+def _line_of_fact(text: str, index: int) -> int:
+    """The line of the index-th fact in a lock file as `lock_text` writes it (or 1)."""
+    at = -1
+    for _ in range(index + 1):
+        at = text.find('"kind"', at + 1)
+        if at < 0:
+            return 1
+    return text.count("\n", 0, at) + 1
+
+
 def parse_lock(text: str, file: str) -> Lock:
+    """The facts of a lock file; TopologyError with every refused entry located."""
+
+    def problem(line: int, path: str, message: str) -> Problem:
+        return Problem(file, line, 1, path, f"{message}; run `gen discover` again")
+
+    if len(text) > MAX_LOCK_BYTES:
+        raise TopologyError([problem(1, "(file)", f"over the limit of {MAX_LOCK_BYTES:,} bytes")])
     try:
         data: Any = json.loads(text)
-        facts = tuple(
-            Fact(
-                kind=str(f["kind"]),
-                key=str(f["key"]),
-                value=_value(f["value"]),
-                source=str(f["source"]),
-                observed_at=str(f["observed_at"]),
-            )
-            for f in data["facts"]
-        )
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, RecursionError) as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+        line = exc.lineno if isinstance(exc, json.JSONDecodeError) else 1
         raise TopologyError(
-            [Problem(file, 1, 1, "", f"not a valid lock file ({exc}); run `gen discover` again")]
+            [problem(line, "(json)", f"not a valid lock file ({reason})")]
         ) from None
-    return Lock(facts)
-
-
-def _value(value: Any) -> str | int:
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError(f"a fact's value is a string or a whole number, got {value!r}")
-    return value
+    if not isinstance(data, dict) or not isinstance(data.get("facts"), list):
+        raise TopologyError([problem(1, "facts", "not a valid lock file (no list of facts)")])
+    if data.get("version", LOCK_VERSION) != LOCK_VERSION:
+        raise TopologyError(
+            [problem(1, "version", f"unsupported lock file version {quoted(data.get('version'))}")]
+        )
+    facts, problems = [], []
+    for index, entry in enumerate(data["facts"]):
+        fact, field, why = _fact(entry, index)
+        if fact is None:
+            path = f"facts[{index}]" + (f".{field}" if field else "")
+            problems.append(problem(_line_of_fact(text, index), path, why))
+        else:
+            facts.append(fact)
+    if problems:
+        raise TopologyError(problems)
+    return Lock(tuple(facts))

@@ -21,78 +21,108 @@ from pydantic import (
 
 # --- names -----------------------------------------------------------------------------
 # Each pattern is AWS's own rule for that name, narrowed where gen puts the name into
-# Terraform identifiers (provider aliases, module names) so it is also safe there.
+# Terraform identifiers (provider aliases, module names) so it is also safe there. Every
+# pattern is anchored with \Z, not $: under regex_engine="python-re", $ also matches before
+# a final newline, which would let "prod\n" through into HCL and policies.
 
-AccountName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,39}$", strict=True)]
-AccountId = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$", strict=True)]
-RoleName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+=,.@_-]{1,64}$", strict=True)]
-EnvName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,23}$", strict=True)]
-StageName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,23}$", strict=True)]
+# gen's own name for an account: it becomes part of Terraform provider aliases.
+AccountName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,39}\Z", strict=True)]
+# https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html
+AccountId = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}\Z", strict=True)]
+# https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName)
+RoleName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+=,.@_-]{1,64}\Z", strict=True)]
+# Part of every resource name gen derives (gen-<env>-...): gen's own, narrow rule.
+EnvName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,23}\Z", strict=True)]
+StageName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,23}\Z", strict=True)]
+# https://docs.aws.amazon.com/general/latest/gr/rande.html (region codes)
 Region = Annotated[
-    str, StringConstraints(pattern=r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$", strict=True)
+    str, StringConstraints(pattern=r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]\Z", strict=True)
 ]
 # SageMaker names: model package groups, models, endpoints, variants.
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelPackageGroup.html
+# (ModelPackageGroupName; EndpointName, ModelName and VariantName share the pattern)
 SageMakerName = Annotated[
-    str, StringConstraints(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$", strict=True)
+    str, StringConstraints(pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}\Z", strict=True)
 ]
+# https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html (AliasName)
 KmsAlias = Annotated[
-    str, StringConstraints(pattern=r"^(?!aws/)[a-zA-Z0-9/_-]{1,250}$", strict=True)
+    str, StringConstraints(pattern=r"^(?!aws/)[a-zA-Z0-9/_-]{1,250}\Z", strict=True)
 ]
+# https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN
 KmsKeyArn = Annotated[
     str,
     StringConstraints(
-        pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$", strict=True
+        pattern=r"^arn:aws:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+\Z", strict=True
     ),
 ]
+# https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html
 EcrRepositoryName = Annotated[
     str,
     StringConstraints(
-        pattern=r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$",
+        pattern=r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*\Z",
         max_length=256,
         strict=True,
     ),
 ]
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
 BucketName = Annotated[
     str,
     StringConstraints(
-        pattern=r"^(?!\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        pattern=r"^(?!\d+\.\d+\.\d+\.\d+\Z)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\Z",
         strict=True,
     ),
 ]
+# The S3 "safe characters" of https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html
+# without * : the prefix ends up in policy resources (arn:aws:s3:::bucket/prefix*), where * is a
+# wildcard (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html),
+# so a prefix of "*/" would widen every grant to the whole bucket.
 KeyPrefix = Annotated[
     str,
-    StringConstraints(pattern=r"^(?!/)(?!.*\.\./)[A-Za-z0-9!_.*'()/-]+/$", strict=True),
+    StringConstraints(
+        pattern=r"^(?!/)(?!.*\.\./)(?!(.*/)?\./)[A-Za-z0-9!_.'()/-]{0,1023}/\Z", strict=True
+    ),
 ]
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html (safe characters)
 ObjectKey = Annotated[
     str,
-    StringConstraints(pattern=r"^(?!/)(?!.*\.\./)[A-Za-z0-9!_.*'()/-]{1,900}(?<!/)$", strict=True),
+    StringConstraints(pattern=r"^(?!/)(?!.*\.\./)[A-Za-z0-9!_.*'()/-]{1,900}(?<!/)\Z", strict=True),
 ]
-SecretName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9/_+=.@-]{1,512}$", strict=True)]
-Digest = Annotated[str, StringConstraints(pattern=r"^sha256:[0-9a-f]{64}$", strict=True)]
+# https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html
+SecretName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9/_+=.@-]{1,512}\Z", strict=True)]
+# https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageIdentifier.html
+Digest = Annotated[str, StringConstraints(pattern=r"^sha256:[0-9a-f]{64}\Z", strict=True)]
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html
 InstanceType = Annotated[
-    str, StringConstraints(pattern=r"^ml\.[a-z0-9-]+\.[a-z0-9]+$", strict=True)
+    str, StringConstraints(pattern=r"^ml\.[a-z0-9-]+\.[a-z0-9]+\Z", strict=True)
 ]
-PortfolioId = Annotated[str, StringConstraints(pattern=r"^port-[a-z0-9]{12,13}$", strict=True)]
-VpcId = Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8,17}$", strict=True)]
-SubnetId = Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$", strict=True)]
-SecurityGroupId = Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]{8,17}$", strict=True)]
+# https://docs.aws.amazon.com/servicecatalog/latest/dg/API_DescribePortfolio.html (Id)
+PortfolioId = Annotated[str, StringConstraints(pattern=r"^port-[a-z0-9]{12,13}\Z", strict=True)]
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_VpcConfig.html
+VpcId = Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8,17}\Z", strict=True)]
+SubnetId = Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}\Z", strict=True)]
+SecurityGroupId = Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]{8,17}\Z", strict=True)]
 # An IAM role or user ARN (with an optional path): the principal a trust policy can name.
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
 PrincipalArn = Annotated[
     str,
     StringConstraints(
-        pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/([\x21-\x7e]{0,510}/)?"
-        r"[A-Za-z0-9+=,.@_-]{1,64}$",
+        pattern=r"^arn:aws:iam::[0-9]{12}:(role|user)/([\x21-\x7e]{0,510}/)?"
+        r"[A-Za-z0-9+=,.@_-]{1,64}\Z",
         strict=True,
     ),
 ]
-TagKey = Annotated[str, StringConstraints(pattern=r"^[\w .:/=+@-]{1,128}$", strict=True)]
-TagValue = Annotated[str, StringConstraints(pattern=r"^[\w .:/=+@-]{0,256}$", strict=True)]
+# https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html: the aws: prefix is
+# reserved for AWS.
+TagKey = Annotated[
+    str, StringConstraints(pattern=r"^(?![aA][wW][sS]:)[\w .:/=+@-]{1,128}\Z", strict=True)
+]
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_Tag.html
+TagValue = Annotated[str, StringConstraints(pattern=r"^[\w .:/=+@-]{0,256}\Z", strict=True)]
 
 LATEST_APPROVED = "latest-approved"
 
 PRIVATE_IMAGE = re.compile(
-    r"^(?P<repo>[a-z0-9.-]+(?::[0-9]+)?/[a-z0-9._/-]+)@(?P<digest>sha256:[0-9a-f]{64})$"
+    r"^(?P<repo>[a-z0-9.-]+(?::[0-9]+)?/[a-z0-9._/-]+)@(?P<digest>sha256:[0-9a-f]{64})\Z"
 )
 
 
@@ -143,6 +173,16 @@ class Network(Strict):
     lambda_endpoint: Literal["create", "existing"] = "create"
 
 
+# The SageMaker API's Integer is 32-bit: ModelPackageVersion (minimum 1) and
+# InitialInstanceCount (minimum 1) cannot be larger.
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ModelPackageSummary.html
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html
+MAX_API_INTEGER = 2**31 - 1
+# InitialVariantWeight is a Float with minimum 0 (API_ProductionVariant above): finite, and
+# weights are relative, so gen bounds them where a split stops meaning anything.
+MAX_WEIGHT = 1_000_000.0
+
+
 class ModelPackageRef(Strict):
     group: SageMakerName
     version: int | str
@@ -150,10 +190,12 @@ class ModelPackageRef(Strict):
     @field_validator("version")
     @classmethod
     def _version(cls, version: int | str) -> int | str:
-        if (isinstance(version, int) and version >= 1) or version == LATEST_APPROVED:
+        if (isinstance(version, int) and 1 <= version <= MAX_API_INTEGER) or (
+            version == LATEST_APPROVED
+        ):
             return version
         raise ValueError(
-            f"expected a version number (1, 2, ...) or '{LATEST_APPROVED}' "
+            f"expected a version number (1 to {MAX_API_INTEGER}) or '{LATEST_APPROVED}' "
             "(pinned by `gen discover` in topology.lock.json)"
         )
 
@@ -200,8 +242,8 @@ class Variant(Strict):
     name: SageMakerName
     model: SageMakerName
     instance_type: InstanceType
-    instance_count: Annotated[int, Field(ge=1)]
-    weight: Annotated[float, Field(gt=0)] = 1.0
+    instance_count: Annotated[int, Field(ge=1, le=MAX_API_INTEGER)]
+    weight: Annotated[float, Field(gt=0, le=MAX_WEIGHT, allow_inf_nan=False)] = 1.0
 
 
 class Endpoint(Strict):
@@ -224,13 +266,26 @@ class JumpStart(Strict):
 
 
 class State(Strict):
-    """Remote state (S3 backend, S3-native locking): shared/topology.md, "Additions for
-    running it in a real organisation"."""
+    """Remote state (S3 backend, S3-native locking): docs/topology.md, "Running it
+    in an organisation"."""
 
     bucket: BucketName
     account: AccountName | None = None  # default: registry.account
     region: Region | None = None  # default: the topology's region
     key_prefix: KeyPrefix = "gen/"
+
+
+# gen renders for the commercial partition only: every ARN it writes starts arn:aws:. Regions
+# of the other partitions (aws-cn: cn-*, aws-us-gov: us-gov-*, aws-iso*: us-iso*-, eu-isoe-*)
+# would need arn:aws-cn: and so on, and are refused.
+# https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
+OTHER_PARTITIONS: tuple[tuple[str, str], ...] = (
+    ("cn-", "aws-cn"),
+    ("us-gov-", "aws-us-gov"),
+    ("us-iso", "aws-iso"),
+    ("eu-iso", "aws-iso-e"),
+)
 
 
 class Topology(Strict):
@@ -245,7 +300,20 @@ class Topology(Strict):
     stages: Annotated[list[Stage], Field(min_length=1)]
     jumpstart: JumpStart | None = None
     # gen's own optional field: tags added to every resource (besides Environment, ManagedBy).
-    tags: dict[TagKey, TagValue] = Field(default_factory=dict)
+    # 50 tags per resource, three of them gen's own (Environment, Stage, ManagedBy):
+    # https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html
+    tags: Annotated[dict[TagKey, TagValue], Field(max_length=47)] = Field(default_factory=dict)
     # Running it in an organisation: remote state, and the identity that runs Terraform.
     state: State | None = None
     terraform_principal: PrincipalArn | None = None
+
+    @field_validator("region")
+    @classmethod
+    def _commercial_partition(cls, region: str) -> str:
+        for prefix, partition in OTHER_PARTITIONS:
+            if region.startswith(prefix):
+                raise ValueError(
+                    f"{region!r} is in the {partition} partition; gen renders ARNs of the aws "
+                    "partition (arn:aws:...) only, so it supports the commercial regions"
+                )
+        return region
