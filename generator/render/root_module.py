@@ -42,6 +42,15 @@ class _Builder:
         self.source = modules_source.rstrip("/")
         self.paths = access_paths(env)
         self.root = RootModule(paths=self.paths)
+        # Indexes, so that each policy reads only its own paths (linear in stages).
+        self.by_principal: dict[str, list[AccessPath]] = {}
+        self.by_document: dict[str, list[AccessPath]] = {}
+        for p in self.paths:
+            self.by_principal.setdefault(p.principal.arn, []).append(p)
+            self.by_document.setdefault(p.document, []).append(p)
+        self.execution_roles = {
+            env.execution_role_arn(s): s.name for s in reversed(env.topology.stages)
+        }
         self.names: set[str] = set()
         self.role_modules: dict[str, str] = {}  # role ARN -> module name
         self.policy_modules: list[str] = []  # everything a model relies on
@@ -89,7 +98,7 @@ class _Builder:
         return [f"module.{self.role_modules[a]}" for a in principal_arns if a in self.role_modules]
 
     def principals_of(self, document: str) -> list[str]:
-        return sorted({p.principal.arn for p in self.paths if p.document == document})
+        return sorted({p.principal.arn for p in self.by_document.get(document, [])})
 
     def size(self, name: str, kind: str, *documents: policies.Document) -> None:
         limit, unit = policies.LIMITS[kind]
@@ -116,13 +125,13 @@ class _Builder:
                 (arn == env.training_role_arn and t.training.existing_role)
                 or arn == env.deployment_role_arn
             )
-            inline = policies.identity_policy(self.paths, arn)
+            inline = policies.identity_policy(self.by_principal[arn], arn)
             docs = [inline]
-            labels = sorted({p.principal.label for p in self.paths if p.principal.arn == arn})
+            labels = sorted({p.principal.label for p in self.by_principal[arn]})
             name = self.unique(self.role_module_name(arn))
             inputs: list[tuple[str, Any]] = [("name", role_name), ("create_role", created)]
             if created:
-                trust = policies.trust_policy(self.paths, arn)
+                trust = policies.trust_policy(self.by_document.get(f"trust:{arn}", []), arn)
                 self.size(f"trust policy of role {role_name} ({account_id})", "trust_policy", trust)
                 inputs += [
                     ("description", f"gen ({t.environment}): {', '.join(labels)}"),
@@ -144,9 +153,8 @@ class _Builder:
             return "role_training"
         if arn == env.deployment_role_arn:
             return "role_deployment"
-        for stage in env.topology.stages:
-            if arn == env.execution_role_arn(stage):
-                return ident("role", stage.name, "execution")
+        if arn in self.execution_roles:
+            return ident("role", self.execution_roles[arn], "execution")
         return ident("role", arn.split("/", 1)[1])
 
     def training_key(self) -> str:

@@ -12,6 +12,10 @@ from generator.errors import Problem, TopologyError
 
 Path = tuple[str | int, ...]
 
+# libyaml's parser (same nodes, same marks) when PyYAML was built with it: the pure-Python
+# scanner is most of the load time of a topology with hundreds of stages.
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass(frozen=True)
 class Located:
@@ -36,7 +40,7 @@ class Located:
 
 def load_located(text: str, file: str) -> Located:
     """Parse one YAML document with the safe loader; duplicate keys are errors."""
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
