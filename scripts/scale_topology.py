@@ -1,6 +1,6 @@
 """A topology of N serving stages, each in its own account (for `make bench-scale`).
 
-    .venv/bin/python scripts/scale_topology.py N [--layout single|per-account] [--org] > topology.yaml
+    .venv/bin/python scripts/scale_topology.py N [--layout per-account] [--org] > topology.yaml
 
 Every stage serves a registry model version (model package) and an ECR image model, from
 three central accounts (training, registry, deployment). `--org` adds an `organization`
@@ -57,6 +57,7 @@ def scale_topology(stages: int, *, layout: str = "single", organization: bool = 
         "deployment: {account: deployment, role: ModelDeployPipeline}",
         "stages:",
     ]
+    instance = "instance_type: ml.m5.large, instance_count: 1"
     for i in range(1, stages + 1):
         lines += [
             f"  - name: s{i:04d}",
@@ -69,11 +70,9 @@ def scale_topology(stages: int, *, layout: str = "single", organization: bool = 
             "        model_data: custom/model.tar.gz",
             "    endpoints:",
             "      churn:",
-            "        variants:",
-            "          - {name: primary, model: churn, instance_type: ml.m5.large, instance_count: 1}",
+            f"        variants: [{{name: primary, model: churn, {instance}}}]",
             "      custom:",
-            "        variants:",
-            "          - {name: primary, model: custom, instance_type: ml.m5.large, instance_count: 1}",
+            f"        variants: [{{name: primary, model: custom, {instance}}}]",
         ]
     return "\n".join(lines) + "\n"
 

@@ -385,9 +385,24 @@ def _check_references(ws: _Workspace) -> CheckOutcome:
     return outcome
 
 
+# checkov's own wildcard-principal checks (S3 bucket, ECR repository, KMS key policies) do not
+# read conditions: they fail a "*" principal that organization.workload_ou_paths narrows to
+# roles of one name under the workload OUs. Where CKV_GEN_1, which reads those conditions
+# (policy_rules.org_narrowed), passed on the same resource, they are not findings.
+ORG_NARROWED_BUILTINS = frozenset({"CKV_AWS_70", "CKV_AWS_32", "CKV_AWS_33"})
+
+
 def _checkov_findings(report: CheckovReport, display: Callable[[Path], str]) -> list[Finding]:
     findings = []
+    gen_1_passed = {
+        (c.file_path, c.resource) for c in report.passed_checks if c.check_id == "CKV_GEN_1"
+    }
     for check in report.failed_checks:
+        if (
+            check.check_id in ORG_NARROWED_BUILTINS
+            and (check.file_path, check.resource) in gen_1_passed
+        ):
+            continue
         related: tuple[Location, ...] = ()
         if check.caller_file_path is not None and check.caller_line_range is not None:
             file, line = display(check.caller_file_path), check.caller_line_range[0]

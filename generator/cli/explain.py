@@ -89,7 +89,8 @@ def _table(env: Environment, report: VerifyReport) -> Table:
             f"{p.resource_label}\n{explain.account_text(env, p.resource_account)}",
             p.why,
             explain.side_text(e.proof.identity),
-            explain.side_text(e.proof.resource_side),
+            explain.side_text(e.proof.resource_side)
+            + (f"\nadmits {p.admission()} (organization)" if p.admitted_by_org else ""),
         )
     return table
 
@@ -137,7 +138,11 @@ def explain_command(
             console.print(_table(env, report))
             text = console.export_text()
         else:
-            wide_console().print(_table(env, report))
+            out = wide_console()
+            out.print(_table(env, report))
+            for note in report.notes:
+                if note.startswith("organisation admission"):
+                    out.print(f"note: {note}", markup=False)
             return
     if output is None:
         typer.echo(text, nl=False)

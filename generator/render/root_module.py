@@ -13,6 +13,7 @@ from typing import Any
 
 from generator.access import policies
 from generator.access.paths import AccessPath, Side, access_paths
+from generator.errors import PoliciesTooLargeError, PolicyTooLargeError
 from generator.render.hcl import Block, Expr, JsonEncode
 from generator.topology import arns
 from generator.topology.environment import Environment
@@ -41,6 +42,7 @@ class _Builder:
         self.env = env
         self.source = modules_source.rstrip("/")
         self.paths = access_paths(env)
+        self.overflows: list[tuple[str, PolicyTooLargeError]] = []
         self.root = RootModule(paths=self.paths)
         # Indexes, so that each policy reads only its own paths (linear in stages).
         self.by_principal: dict[str, list[AccessPath]] = {}
@@ -98,11 +100,35 @@ class _Builder:
         return [f"module.{self.role_modules[a]}" for a in principal_arns if a in self.role_modules]
 
     def principals_of(self, document: str) -> list[str]:
-        return sorted({p.principal.arn for p in self.by_document.get(document, [])})
+        """The principals a document names (not those it admits by organization path)."""
+        return sorted(
+            {p.principal.arn for p in self.by_document.get(document, []) if not p.admitted_by_org}
+        )
 
     def size(self, name: str, kind: str, *documents: policies.Document) -> None:
+        """Record a policy's size; an overflow is kept, and all are raised after the build."""
         limit, unit = policies.LIMITS[kind]
-        self.root.sizes[name] = (policies.check_size(name, kind, documents), limit, unit)
+        try:
+            self.root.sizes[name] = (policies.check_size(name, kind, documents), limit, unit)
+        except PolicyTooLargeError as exc:
+            self.root.sizes[name] = (exc.size, limit, unit)
+            self.overflows.append((kind, exc))
+
+    def raise_overflows(self) -> None:
+        if not self.overflows:
+            return
+        org = self.env.topology.organization
+        resource_side = {k for k, _ in self.overflows} - {"role_inline_policies", "trust_policy"}
+        if resource_side and (org is None or not org.workload_ou_paths):
+            advice = (
+                "these resource policies name every stage's role; set organization.id and "
+                "organization.workload_ou_paths in topology.yaml so they admit the stage roles "
+                "by aws:PrincipalOrgPaths and role name instead (one statement at any scale), "
+                "or split the environment"
+            )
+        else:
+            advice = "split the environment (fewer stages or groups per topology) or shorten names"
+        raise PoliciesTooLargeError([e for _, e in self.overflows], advice)
 
     # -- parts --------------------------------------------------------------------------------
     def build(self) -> RootModule:
@@ -114,6 +140,7 @@ class _Builder:
         self.stages()
         self.jumpstart()
         self.outputs(key_module)
+        self.raise_overflows()
         return self.root
 
     def roles(self) -> None:

@@ -18,7 +18,22 @@ def check_topology(t: Topology, raw: Any) -> list[Finding]:
         *_registry(t),
         *_stages(t, raw),
         *_jumpstart(t),
+        *_organization(t),
     ]
+
+
+def _organization(t: Topology) -> Iterator[Finding]:
+    org = t.organization
+    if org is None:
+        return
+    for i, path in enumerate(org.workload_ou_paths):
+        if not path.startswith(f"{org.id}/"):
+            yield (
+                ("organization", "workload_ou_paths", i),
+                f"the path is in organisation {path.split('/', 1)[0]}, not in "
+                f"organization.id {org.id}",
+            )
+    yield from _unique(("organization", "workload_ou_paths"), org.workload_ou_paths)
 
 
 def _account_ref(t: Topology, path: tuple[str | int, ...], name: str) -> Iterator[Finding]:

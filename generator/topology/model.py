@@ -76,6 +76,18 @@ PortfolioId = Annotated[str, StringConstraints(pattern=r"^port-[a-z0-9]{12,13}$"
 VpcId = Annotated[str, StringConstraints(pattern=r"^vpc-[0-9a-f]{8,17}$", strict=True)]
 SubnetId = Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$", strict=True)]
 SecurityGroupId = Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]{8,17}$", strict=True)]
+# AWS Organizations IDs (Organizations API reference: Organization.Id, Root.Id,
+# OrganizationalUnit.Id) and the aws:PrincipalOrgPaths value format
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths):
+# o-<id>/r-<root>/ou-<root>-<id>/ ... ending with a slash.
+OrganizationId = Annotated[str, StringConstraints(pattern=r"^o-[a-z0-9]{10,32}$", strict=True)]
+OrgPath = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^o-[a-z0-9]{10,32}/r-[0-9a-z]{4,32}/(?:ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}/)+$",
+        strict=True,
+    ),
+]
 TagKey = Annotated[str, StringConstraints(pattern=r"^[\w .:/=+@-]{1,128}$", strict=True)]
 TagValue = Annotated[str, StringConstraints(pattern=r"^[\w .:/=+@-]{0,256}$", strict=True)]
 
@@ -209,6 +221,11 @@ class JumpStart(Strict):
     custom_execution_roles: Annotated[list[RoleName], Field(min_length=1)]
 
 
+class Organization(Strict):
+    id: OrganizationId
+    workload_ou_paths: list[OrgPath] = Field(default_factory=list)
+
+
 class Topology(Strict):
     version: Literal[1]
     environment: EnvName
@@ -222,3 +239,7 @@ class Topology(Strict):
     jumpstart: JumpStart | None = None
     # gen's own optional field: tags added to every resource (besides Environment, ManagedBy).
     tags: dict[TagKey, TagValue] = Field(default_factory=dict)
+    # Running it in a real organisation (topology.md, "Additions ..."): the organisation whose
+    # workload OUs hold the stage accounts, and one root or one root per (phase, account).
+    organization: Organization | None = None
+    layout: Literal["single", "per-account"] = "single"

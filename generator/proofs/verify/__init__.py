@@ -81,7 +81,8 @@ def verify_documents(
     report = VerifyReport(env.name)
     report.paths = [v.prove(p) for p in v.paths]
     seen: set[tuple[str, str, str]] = set()
-    for negative in Negatives(v).all():
+    negatives = Negatives(v)
+    for negative in negatives.all():
         if negative is None:
             continue
         key = (negative.category, negative.principal, negative.target)
@@ -89,6 +90,7 @@ def verify_documents(
             continue
         seen.add(key)
         report.negatives.append(negative)
+    report.notes += negatives.wider_admission()
     if not env.key_is_created:
         report.notes.append(
             "the training key exists outside gen: its key policy is not verified, only the "

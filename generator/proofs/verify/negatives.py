@@ -17,8 +17,10 @@ from generator.proofs.verify.paths import Verifier
 from generator.proofs.verify.probes import (
     NO_TARGET_KIND,
     OTHER_GROUP,
+    OTHER_ORG_PATH,
     SENTINEL_ROLE,
     SERVICES,
+    WORST_CASE,
     Probe,
     Target,
     base_context,
@@ -120,6 +122,7 @@ class Negatives:
         yield from self.outside_accounts()
         yield from self.foreign_trust()
         yield from self.insecure_transport()
+        yield from self.org_admission()
 
     def reprobe(
         self, principal: str, account: str, probes: Iterable[Probe], target: Target | None = None
@@ -266,10 +269,17 @@ class Negatives:
                         mode,
                         list(dict.fromkeys(probes)),
                     )
+                # A path admitted by organisation path shares its statement with every stage
+                # role of that name: the versions it admits are those of all of them.
+                admitted = (
+                    {p.resource_conditions for p in model.paths if p.principal.arn == arn}
+                    if any(p.admitted_by_org for p in model.paths if p.principal.arn == arn)
+                    else set()
+                )
                 explicit = {
                     concrete_resource(r, env)
                     for p in model.paths
-                    if p.principal.arn == arn
+                    if p.principal.arn == arn or (admitted and p.resource_conditions in admitted)
                     for r in p.resources
                     if re.search(r":model-package/[^/*]+/[0-9]+$", r)
                 }
@@ -449,6 +459,131 @@ class Negatives:
                 probes,
                 explicit_deny=True,
             )
+
+    def wider_admission(self) -> list[str]:
+        """What the organisation admission lets in beyond the topology, proven: for each
+        admitted role name and workload OU, a role of that name in an account the topology
+        does not name, under the OU, is allowed by the resource side."""
+        notes = []
+        org = self.env.topology.organization
+        if org is None:
+            return notes
+        known = set(self.env.topology.accounts.values())
+        stranger = next(
+            a for a in (f"{int(self.v.outside) - 10 - i:012d}" for i in range(20)) if a not in known
+        )
+        admitted: dict[tuple[str, str], list[Probe]] = {}
+        for model in self.targets.values():
+            for p in model.paths:
+                if p.admitted_by_org:
+                    role = p.principal.arn.rsplit("/", 1)[1]
+                    admitted.setdefault((role, model.target.label), []).extend(
+                        q for q in model.probes if q.principal == p.principal.arn
+                    )
+        by_role: dict[str, list[str]] = {}
+        for (role, label), probes in sorted(admitted.items()):
+            for path in org.workload_ou_paths:
+                arn = arns.role(stranger, role)
+                allowed = all(
+                    self.v.resource_allows(q, self.v.decide(q, [WORST_CASE]))
+                    for q in (
+                        Probe(
+                            arn,
+                            stranger,
+                            probe.action,
+                            probe.resource,
+                            probe.target,
+                            base_context(
+                                arn,
+                                stranger,
+                                {
+                                    **{
+                                        k: v
+                                        for k, v in probe.context
+                                        if not k.lower().startswith("aws:principal")
+                                    },
+                                    "aws:PrincipalOrgPaths": (path,),
+                                    "aws:PrincipalOrgID": (org.id,),
+                                },
+                            ),
+                        )
+                        for probe in probes
+                    )
+                )
+                verdict = "admitted" if allowed else "NOT admitted (narrower than declared)"
+                by_role.setdefault(f"{role}|{path}|{verdict}", []).append(label)
+        for key, labels in sorted(by_role.items()):
+            role, path, verdict = key.split("|")
+            notes.append(
+                f"organisation admission: any role named {role} in any account under {path} "
+                f"(not only the topology's) is {verdict} by the resource side of "
+                f"{', '.join(sorted(set(labels)))} (proven with account {stranger}, not in "
+                "the topology); its identity side is that account's own IAM"
+            )
+        return notes
+
+    def org_admission(self) -> Iterator[NegativeProof | None]:
+        """With organization.workload_ou_paths the resource side admits a role name under the
+        workload OUs; it must still deny that name outside them, other names under them, and
+        that name in another organisation. Each probe states its own organisation keys."""
+        org = self.env.topology.organization
+        if org is None or not org.workload_ou_paths:
+            return
+        inside = org.workload_ou_paths[0]
+        root = "/".join(inside.split("/")[:2]) + "/"
+        other_ou = f"{root}ou-{inside.split('/')[1][2:]}-genverify0/"
+        known = set(self.env.topology.accounts.values())
+        strangers = [
+            a for a in (f"{int(self.v.outside) - i:012d}" for i in range(9)) if a not in known
+        ]
+        for model in self.targets.values():
+            by_role: dict[str, list[Probe]] = {}
+            for p in model.paths:
+                if not p.admitted_by_org:
+                    continue
+                role = p.principal.arn.rsplit("/", 1)[1]
+                by_role.setdefault(role, []).extend(
+                    q for q in model.probes if q.principal == p.principal.arn
+                )
+            for role, probes in sorted(by_role.items()):
+                cases = [
+                    (role, other_ou, f"role {role} of an account outside the workload OUs"),
+                    (SENTINEL_ROLE, inside, f"a role not named {role} under {inside}"),
+                    (role, OTHER_ORG_PATH, f"role {role} of another organisation"),
+                ]
+                for (name, path, title), stranger in zip(cases, strangers, strict=False):
+                    arn = arns.role(stranger, name)
+                    org_id = path.split("/", 1)[0]
+                    extra = {"aws:PrincipalOrgPaths": (path,), "aws:PrincipalOrgID": (org_id,)}
+                    moved = [
+                        Probe(
+                            arn,
+                            stranger,
+                            p.action,
+                            p.resource,
+                            p.target,
+                            base_context(
+                                arn,
+                                stranger,
+                                {
+                                    **{
+                                        k: v
+                                        for k, v in p.context
+                                        if not k.lower().startswith("aws:principal")
+                                    },
+                                    **extra,
+                                },
+                            ),
+                        )
+                        for p in probes
+                    ]
+                    yield self.v.negative(
+                        "org-admission",
+                        f"{title} has no access to {model.target.label}",
+                        arn,
+                        "outside",
+                        list(dict.fromkeys(moved)),
+                    )
 
 
 def _move_group(resource: str, group: str, other: str) -> str:
