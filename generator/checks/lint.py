@@ -48,6 +48,7 @@ from generator.checks.references import (
 )
 from generator.errors import GenError, TopologyError
 from generator.render import output
+from generator.render.output import root_directories
 from generator.render.pipeline import TOPOLOGY_FILE, render_directory
 from generator.terraform.fmt import format_many
 from generator.terraform.provider_schema import check_hcl_files
@@ -579,6 +580,11 @@ def lint(
     for env_dir in dirs:
         if not env_dir.is_dir():
             raise LintInputError(f"{display(env_dir)}: not a directory")
+    # An environment of the per-account layout is every root its apply-order.json lists.
+    env_dirs_given, dirs = dirs, [r for d in dirs for r in root_directories(d)]
+    for env_dir in dirs:
+        if not env_dir.is_dir():
+            raise LintInputError(f"{display(env_dir)}: not a directory")
         if not any(env_dir.glob("*.tf")):
             raise LintInputError(
                 f"{display(env_dir)}: no Terraform files (*.tf) to lint; "
@@ -624,7 +630,7 @@ def lint(
             outcomes[Check.REFERENCES] = _check_references(ws).finish(references_started)
         if Check.RENDER not in skipped:
             render_started = time.perf_counter()
-            outcomes[Check.RENDER] = _check_render(dirs, display, modules_source).finish(
+            outcomes[Check.RENDER] = _check_render(env_dirs_given, display, modules_source).finish(
                 render_started
             )
         if fmt_future is not None:

@@ -25,6 +25,7 @@ from lark.exceptions import LarkError
 from generator.errors import GenError
 from generator.proofs.documents import Document, KmsGrant, PolicyDocuments, Source
 from generator.proofs.verify import Association
+from generator.render.output import root_directories
 
 
 class HclReadError(GenError):
@@ -480,21 +481,6 @@ def display_path(path: Path) -> str:
 
 def _root_of(file: str) -> str:
     return file.rsplit("/", 1)[0] if "/" in file else ""
-
-
-def root_directories(directory: Path) -> list[Path]:
-    """The Terraform roots of an environment: the directory itself, or with the per-account
-    layout (an apply-order.json) every root it lists."""
-    order = directory / "apply-order.json"
-    if not order.is_file():
-        return [directory]
-    try:
-        phases = json.loads(order.read_text(encoding="utf-8"))["phases"]
-        return [directory / str(r) for phase in phases for r in phase["roots"]]
-    except (ValueError, KeyError, TypeError):
-        raise HclReadError(
-            f"{display_path(order)}: not an apply order written by gen; run `gen render`"
-        ) from None
 
 
 def read_directory(directory: Path, *, training_key_alias: str) -> HclPolicies:

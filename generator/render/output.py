@@ -106,3 +106,21 @@ def apply(directory: Path, the_plan: Plan) -> None:
         os.replace(tmp, target)
     for name in the_plan.delete:
         (directory / name).unlink()
+
+
+APPLY_ORDER = "apply-order.json"
+
+
+def root_directories(directory: Path) -> list[Path]:
+    """The Terraform roots of an environment: the directory itself, or with the per-account
+    layout (an apply-order.json) every root it lists."""
+    order = directory / APPLY_ORDER
+    if not order.is_file():
+        return [directory]
+    try:
+        phases = json.loads(order.read_text(encoding="utf-8"))["phases"]
+        return [directory / str(r) for phase in phases for r in phase["roots"]]
+    except (ValueError, KeyError, TypeError):
+        raise OutputConflictError(
+            f"{order}: not an apply order written by gen; run `gen render`"
+        ) from None

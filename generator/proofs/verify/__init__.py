@@ -91,6 +91,12 @@ def verify_documents(
         seen.add(key)
         report.negatives.append(negative)
     report.notes += negatives.wider_admission()
+    if negatives.sampled:
+        report.notes.append(
+            f"trust policies: {negatives.sampled} negatives of principals of other accounts "
+            "were left to one principal per role name of another account (a trust policy "
+            "admits another account's principal only by naming it, its account or `*`)"
+        )
     if not env.key_is_created:
         report.notes.append(
             "the training key exists outside gen: its key policy is not verified, only the "

@@ -105,6 +105,13 @@ class Negatives:
             model.paths.append(p)
             model.probes += path_probes(p, self.env)
         self.principals: dict[str, tuple[str, str, str]] = {}  # arn -> (account, label, mode)
+        self.trust_named: dict[str, set[str]] = {}
+        self.account_paths: dict[str, list[AccessPath]] = {}
+        for p in v.paths:
+            if p.principal.kind == "account":
+                self.account_paths.setdefault(p.principal.account_id, []).append(p)
+        self.distinct: dict[tuple[str, str], list[Probe]] = {}
+        self.sampled = 0  # probes of trust policies left to a representative principal
         for p in v.paths:
             if p.principal.kind == "service":
                 continue
@@ -152,16 +159,28 @@ class Negatives:
             Probe(principal, account, a, r, model.target, ())
             for a, r in _writes(model.target, self.env, model.probes)
         ]
-        probes = self.reprobe(principal, account, [*model.probes, *writes])
+        key = (model.target.kind, model.target.key)
+        if key not in self.distinct:
+            # The model's requests on the target without who makes them: one per distinct
+            # (action, resource, context), however many principals share it.
+            self.distinct[key] = list(
+                {
+                    (
+                        p.action,
+                        p.resource,
+                        tuple(c for c in p.context if not c[0].lower().startswith("aws:principal")),
+                    ): p
+                    for p in model.probes
+                }.values()
+            )
+        probes = self.reprobe(principal, account, [*self.distinct[key], *writes])
         if skip_delegated:
             probes = [p for p in probes if not self.delegated(account, p)]
         return probes
 
     def delegated(self, account: str, probe: Probe) -> bool:
         """Whether the model allows the whole account this request (an account principal)."""
-        for p in self.v.paths:
-            if p.principal.kind != "account" or p.principal.account_id != account:
-                continue
+        for p in self.account_paths.get(account, []):
             if _covered(p.actions, probe.action) and any(
                 arn_matches(r, probe.resource) for r in p.resources
             ):
@@ -306,10 +325,46 @@ class Negatives:
                     list(dict.fromkeys(probes)),
                 )
 
+    def _trust_named(self, target: Target) -> set[str]:
+        doc = self.v.resource_document(target)
+        named: set[str] = set()
+        statements = doc.get("Statement", []) if isinstance(doc, Mapping) else []
+        for st in statements if isinstance(statements, list) else [statements]:
+            principal = st.get("Principal") if isinstance(st, Mapping) else None
+            if principal == "*":
+                named.add("*")
+            elif isinstance(principal, Mapping):
+                values = principal.get("AWS", [])
+                named.update(str(v) for v in (values if isinstance(values, list) else [values]))
+        return named
+
+    def representative(self, arn: str, account: str, target: Target, seen: set[str]) -> bool:
+        """Whether a principal is probed against a trust policy. A trust policy admits a
+        principal of another account only by naming it, its account, or `*` (then narrowed by
+        conditions on the principal's ARN): so the principals of the role's own account,
+        those the policy names, and one principal per role name of every other account stand
+        for all (linear in stages, instead of every principal against every stage's role)."""
+        if target.kind != "trust" or account == target.account:
+            return True
+        named = self.trust_named.setdefault(target.key, self._trust_named(target))
+        if "*" in named or arn in named or arns.account_root(account) in named:
+            return True
+        name = arn.rsplit("/", 1)[-1] if ":role/" in arn else arn
+        if name in seen:
+            self.sampled += 1
+            return False
+        seen.add(name)
+        return True
+
     def no_path(self) -> Iterator[NegativeProof | None]:
+        seen: dict[str, set[str]] = {}
         for arn, (account, label, mode) in sorted(self.principals.items()):
             for model in self.targets.values():
                 if any(p.principal.arn == arn for p in model.paths):
+                    continue
+                if not self.representative(
+                    arn, account, model.target, seen.setdefault(model.target.key, set())
+                ):
                     continue
                 probes = self.probes_as(arn, account, model, skip_delegated=True)
                 yield self.v.negative(
@@ -355,6 +410,7 @@ class Negatives:
             m = re.match(r"^arn:aws:(?:iam|sts)::([0-9]{12}):", named)
             if m and m.group(1) in accounts and named not in known and ":root" not in named:
                 strangers.append((named, m.group(1)))
+        seen: dict[str, set[str]] = {}
         for arn, account in [*sentinels, *strangers]:
             label = (
                 f"a role not in the topology in {self.v.account_label(account)}"
@@ -362,6 +418,10 @@ class Negatives:
                 else f"{arn} (named in a policy, not in the access model)"
             )
             for model in self.targets.values():
+                if not self.representative(
+                    arn, account, model.target, seen.setdefault(model.target.key, set())
+                ):
+                    continue
                 yield self.v.negative(
                     "unknown-role",
                     f"{label} has no access to {model.target.label}",
