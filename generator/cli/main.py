@@ -10,7 +10,7 @@ from __future__ import annotations
 import typer
 
 from generator import __version__
-from generator.cli import discover, explain, lint, render, verify
+from generator.cli import apply, discover, explain, lint, render, verify
 
 app = typer.Typer(
     help="Render cross-account SageMaker environments from topology.yaml to Terraform.",
@@ -25,6 +25,7 @@ app.command("lint")(lint.lint_command)
 app.command("explain")(explain.explain_command)
 app.command("verify")(verify.verify_command)
 app.command("discover")(discover.discover_command)
+app.command("apply")(apply.apply_command)
 
 
 @app.command("version")
