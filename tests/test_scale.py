@@ -21,6 +21,8 @@ import pytest
 from conftest import GOLDEN_DIRS, REPO
 from typer.testing import CliRunner
 
+from generator.access import policies
+from generator.checks.catalog import Check
 from generator.checks.lint import lint
 from generator.cli.main import app
 from generator.proofs.directory import verify_directory
@@ -29,7 +31,7 @@ from generator.render.files import render
 from generator.render.pipeline import modules_source_for, read_environment
 
 sys.path.insert(0, str(REPO / "scripts"))
-from scale_topology import scale_topology  # noqa: E402
+from scale_topology import scale_topology
 
 runner = CliRunner()
 ORG = "o-abcdefghij"
@@ -49,12 +51,9 @@ def _reference_with(extra: str) -> str:
 
 
 def _bucket_statement(env_dir: Path) -> dict[str, object]:
+    """The stage statement of the bucket policy as gen renders it."""
     env = read_environment(env_dir)
     rendered = render(env, modules_source_for(env_dir))
-    statements = [st for p in rendered.root.paths if p.sid == "StageReadsArtifacts" for st in [p]]
-    assert statements
-    from generator.access import policies
-
     policy = policies.bucket_policy(rendered.root.paths, env.bucket_name)
     return next(st for st in policy["Statement"] if st["Sid"] == "StageReadsArtifacts")
 
@@ -149,7 +148,8 @@ def test_every_overflow_is_reported_at_once(tmp_path: Path) -> None:
 
 
 def test_org_path_outside_the_organisation_is_a_located_error(tmp_path: Path) -> None:
-    bad = "organization:\n  id: o-abcdefghij\n  workload_ou_paths: [o-zzzzzzzzzz/r-ab12/ou-ab12-11111111/]\n"
+    other = "o-zzzzzzzzzz/r-ab12/ou-ab12-11111111/"
+    bad = f"organization:\n  id: o-abcdefghij\n  workload_ou_paths: [{other}]\n"
     env_dir = _env(tmp_path, _reference_with(bad))
     result = runner.invoke(app, ["render", str(env_dir)])
     assert result.exit_code == 2
@@ -168,7 +168,7 @@ def test_golden_per_account_layout_verifies(env_dir: Path, tmp_path: Path) -> No
         handle.write("\nlayout: per-account\n")
     assert runner.invoke(app, ["render", "-q", str(target)]).exit_code == 0
     order = json.loads((target / "apply-order.json").read_text())
-    assert [p["phase"] for p in order["phases"]][0] == "identities"
+    assert order["phases"][0]["phase"] == "identities"
     for phase in order["phases"]:
         for root in phase["roots"]:
             text = "".join(f.read_text() for f in (target / root).glob("*.tf"))
@@ -193,8 +193,6 @@ def test_golden_per_account_layouts_lint_clean(tmp_path: Path) -> None:
             handle.write("\nlayout: per-account\n")
         assert runner.invoke(app, ["render", "-q", str(target)]).exit_code == 0
         dirs.append(target)
-    from generator.checks.catalog import Check
-
     report = lint(dirs, skip=[Check.CHECKOV])
     assert report.exit_code == 0, [str(f) for f in report.findings]
     # every root of every environment was read (parse, fmt, schema, references ran on them)
