@@ -11,7 +11,7 @@ UV ?= $(PYTHON) -m uv
 BIN := $(VENV)/bin
 MERMAID := tools/mermaid
 
-.PHONY: .uv-bootstrap install demo test lint typecheck pytest precommit clean render-all bench
+.PHONY: .uv-bootstrap install demo test lint typecheck pytest precommit clean render-all bench bench-scale
 
 install: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(MERMAID)/node_modules/.installed
 
@@ -60,6 +60,11 @@ test: precommit pytest
 
 bench: install
 	$(BIN)/python scripts/bench_lint.py
+
+# Render, lint (without checkov), explain and verify 10, 100 and 1,000 serving accounts in
+# both layouts: time, peak memory, largest policy, roots and providers per root.
+bench-scale: install
+	$(BIN)/python scripts/bench_scale.py
 
 # Re-render every environment and golden root (after a change to the generator).
 render-all: install

@@ -72,7 +72,7 @@ def test_org_paths_admit_stage_roles_by_ou_and_role_name(tmp_path: Path) -> None
     obj = "arn:aws:s3:::mlops-shared-artifacts-111111111111/models/a/model.tar.gz"
 
     def decide(role: str, paths: tuple[str, ...] | None) -> bool:
-        ctx = {"aws:PrincipalArn": (role,)}
+        ctx: dict[str, tuple[str, ...]] = {"aws:PrincipalArn": (role,)}
         if paths is not None:
             ctx["aws:PrincipalOrgPaths"] = paths
         request = Request(role, "s3:GetObject", obj, role.split(":")[4], ctx)

@@ -163,7 +163,7 @@ def _localise(block: Block, local: set[str], literals: Mapping[str, Any]) -> Blo
     literals, dependencies on other roots left to the phase order."""
     groups = []
     for group in block.groups:
-        items = []
+        items: list[tuple[str, Any]] = []
         for key, value in group:
             if key == "providers":
                 rest = {k: v for k, v in value.items() if k != "aws"}

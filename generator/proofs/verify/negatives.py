@@ -524,7 +524,7 @@ class Negatives:
         """What the organisation admission lets in beyond the topology, proven: for each
         admitted role name and workload OU, a role of that name in an account the topology
         does not name, under the OU, is allowed by the resource side."""
-        notes = []
+        notes: list[str] = []
         org = self.env.topology.organization
         if org is None:
             return notes
