@@ -32,6 +32,9 @@ from generator.proofs.verify.report import NegativeProof
 from generator.topology import arns
 from generator.topology.environment import Environment
 
+# Principals of other accounts with one role name probed against each trust policy.
+REPRESENTATIVES = 3
+
 # --- negatives -------------------------------------------------------------------------------
 
 
@@ -338,32 +341,33 @@ class Negatives:
                 named.update(str(v) for v in (values if isinstance(values, list) else [values]))
         return named
 
-    def representative(self, arn: str, account: str, target: Target, seen: set[str]) -> bool:
+    def representative(self, arn: str, account: str, target: Target, seen: dict[str, int]) -> bool:
         """Whether a principal is probed against a trust policy. A trust policy admits a
         principal of another account only by naming it, its account, or `*` (then narrowed by
         conditions on the principal's ARN): so the principals of the role's own account,
-        those the policy names, and one principal per role name of every other account stand
-        for all (linear in stages, instead of every principal against every stage's role)."""
+        those the policy names, and a few principals per role name of other accounts
+        (REPRESENTATIVES) stand for all (linear in stages, instead of every principal against
+        every stage's role)."""
         if target.kind != "trust" or account == target.account:
             return True
         named = self.trust_named.setdefault(target.key, self._trust_named(target))
         if "*" in named or arn in named or arns.account_root(account) in named:
             return True
         name = arn.rsplit("/", 1)[-1] if ":role/" in arn else arn
-        if name in seen:
+        if seen.get(name, 0) >= REPRESENTATIVES:
             self.sampled += 1
             return False
-        seen.add(name)
+        seen[name] = seen.get(name, 0) + 1
         return True
 
     def no_path(self) -> Iterator[NegativeProof | None]:
-        seen: dict[str, set[str]] = {}
+        seen: dict[str, dict[str, int]] = {}
         for arn, (account, label, mode) in sorted(self.principals.items()):
             for model in self.targets.values():
                 if any(p.principal.arn == arn for p in model.paths):
                     continue
                 if not self.representative(
-                    arn, account, model.target, seen.setdefault(model.target.key, set())
+                    arn, account, model.target, seen.setdefault(model.target.key, {})
                 ):
                     continue
                 probes = self.probes_as(arn, account, model, skip_delegated=True)
@@ -410,7 +414,7 @@ class Negatives:
             m = re.match(r"^arn:aws:(?:iam|sts)::([0-9]{12}):", named)
             if m and m.group(1) in accounts and named not in known and ":root" not in named:
                 strangers.append((named, m.group(1)))
-        seen: dict[str, set[str]] = {}
+        seen: dict[str, dict[str, int]] = {}
         for arn, account in [*sentinels, *strangers]:
             label = (
                 f"a role not in the topology in {self.v.account_label(account)}"
@@ -419,7 +423,7 @@ class Negatives:
             )
             for model in self.targets.values():
                 if not self.representative(
-                    arn, account, model.target, seen.setdefault(model.target.key, set())
+                    arn, account, model.target, seen.setdefault(model.target.key, {})
                 ):
                     continue
                 yield self.v.negative(
