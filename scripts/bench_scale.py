@@ -7,7 +7,9 @@ For each number of stages and each layout it writes a topology from
 `scripts/scale_topology.py` (every stage in its own account, a registry model version and an
 ECR image model; with `organization.workload_ou_paths`, so that the resource policies stay
 one statement at any scale) into a temporary directory and runs the real commands, each in a
-fresh process: `gen render` (wall time and the peak resident memory of that process), then
+fresh process: `gen render` (wall time, CPU time (user + system, the figure the aim is
+checked on, as the wall time depends on the machine's load) and the peak resident memory of
+that process), then
 `gen lint --skip checkov`, `gen explain --format json` and `gen verify --quiet`. It prints
 the largest policy against its AWS limit, the number of roots and of provider
 configurations per root. Aims at 1,000 stages: render under 5 s and 300 MB.
@@ -35,10 +37,12 @@ from scale_topology import scale_topology  # noqa: E402
 
 RENDER_AIM_SECONDS = 5.0
 RENDER_AIM_MB = 300.0
+LAST_CPU = [0.0]
 
 
 def run(command: list[str]) -> tuple[float, float, int, str]:
-    """(seconds, peak RSS in MB, exit code, output) of one command in a fresh process."""
+    """(wall seconds, peak RSS in MB, exit code, output) of one command in a fresh process;
+    the CPU seconds (user + system) of the last run are kept in LAST_CPU."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -48,6 +52,7 @@ def run(command: list[str]) -> tuple[float, float, int, str]:
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     elapsed = time.perf_counter() - started
+    LAST_CPU[0] = usage.ru_utime + usage.ru_stime
     return elapsed, usage.ru_maxrss / 1024, proc.returncode, output
 
 
@@ -92,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     skip = set(filter(None, args.skip.split(",")))
     sizes = [int(n) for n in args.stages.split(",")]
     header = (
-        f"{'stages':>6} {'layout':<11} {'render':>8} {'peak MB':>8} {'roots':>6} "
+        f"{'stages':>6} {'layout':<11} {'render':>8} {'cpu':>7} {'peak MB':>8} {'roots':>6} "
         f"{'aws/root':>8} {'lint':>7} {'explain':>8} {'verify':>8}  largest policy"
     )
     print(header)
@@ -111,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{n:>6} {layout:<11} render failed (exit {code}):\n{output}")
                     ok = False
                     continue
+                cpu = LAST_CPU[0]
                 roots = roots_of(env_dir)
                 timings = {}
                 for name, command in (
@@ -126,11 +132,11 @@ def main(argv: list[str] | None = None) -> int:
                     if c != 0:
                         ok = False
                         print(out[-2000:], file=sys.stderr)
-                if n == max(sizes) and (seconds > RENDER_AIM_SECONDS or mb > RENDER_AIM_MB):
+                if n == max(sizes) and (cpu > RENDER_AIM_SECONDS or mb > RENDER_AIM_MB):
                     ok = False
                 print(
-                    f"{n:>6} {layout:<11} {seconds:>6.2f} s {mb:>8.0f} {len(roots):>6} "
-                    f"{providers_per_root(roots):>8} {timings['lint']:>7} "
+                    f"{n:>6} {layout:<11} {seconds:>6.2f} s {cpu:>5.2f} s {mb:>8.0f} "
+                    f"{len(roots):>6} {providers_per_root(roots):>8} {timings['lint']:>7} "
                     f"{timings['explain']:>8} {timings['verify']:>8}  {largest_policy(env_dir)}",
                     flush=True,
                 )
