@@ -33,7 +33,7 @@ from generator.topology import arns
 from generator.topology.environment import Environment
 
 # Principals of other accounts with one role name probed against each trust policy.
-REPRESENTATIVES = 3
+REPRESENTATIVES = 10
 
 # --- negatives -------------------------------------------------------------------------------
 
