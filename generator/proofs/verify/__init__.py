@@ -94,7 +94,7 @@ def verify_documents(
     if negatives.sampled:
         report.notes.append(
             f"trust policies: {negatives.sampled} negatives of principals of other accounts "
-            "were left to ten principals per role name of other accounts (a trust policy "
+            "were left to three principals per role name of other accounts (a trust policy "
             "admits another account's principal only by naming it, its account or `*`)"
         )
     if not env.key_is_created:

@@ -33,7 +33,9 @@ from generator.topology import arns
 from generator.topology.environment import Environment
 
 # Principals of other accounts with one role name probed against each trust policy.
-REPRESENTATIVES = 10
+REPRESENTATIVES = 3
+# Up to this many trust policies every principal is probed against every one.
+EXHAUSTIVE_TRUST_TARGETS = 24
 
 # --- negatives -------------------------------------------------------------------------------
 
@@ -115,6 +117,7 @@ class Negatives:
                 self.account_paths.setdefault(p.principal.account_id, []).append(p)
         self.distinct: dict[tuple[str, str], list[Probe]] = {}
         self.sampled = 0  # probes of trust policies left to a representative principal
+        self.trust_targets = sum(1 for kind, _ in self.targets if kind == "trust")
         for p in v.paths:
             if p.principal.kind == "service":
                 continue
@@ -349,6 +352,8 @@ class Negatives:
         (REPRESENTATIVES) stand for all (linear in stages, instead of every principal against
         every stage's role)."""
         if target.kind != "trust" or account == target.account:
+            return True
+        if self.trust_targets <= EXHAUSTIVE_TRUST_TARGETS:
             return True
         named = self.trust_named.setdefault(target.key, self._trust_named(target))
         if "*" in named or arn in named or arns.account_root(account) in named:
