@@ -80,7 +80,8 @@ def test_imports_only_downwards(module: str) -> None:
 
 def test_no_import_cycle_at_module_level() -> None:
     graph = {
-        m: {i for i in _imports(p, top_level_only=True) if i in MODULES} for m, p in MODULES.items()
+        m: {i for i in _imports(p, top_level_only=True) if i in MODULES}
+        for m, p in MODULES.items()
     }
     state: dict[str, int] = {}
     stack: list[str] = []
