@@ -15,7 +15,8 @@ MERMAID := tools/mermaid
 IAM_SIMULATE := tools/iam-simulate
 
 .PHONY: .uv-bootstrap install install-demo demo test lint typecheck pytest precommit clean \
-	render-all bench bench-eval diff-eval bench-startup test-terraform screenshots consumer-test fuzz
+	render-all bench bench-eval diff-eval bench-startup test-terraform screenshots consumer-test fuzz \
+	bench-scale
 
 install: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(MERMAID)/node_modules/.installed \
 	$(IAM_SIMULATE)/node_modules/.installed
@@ -120,6 +121,11 @@ bench-eval: install
 # agreement and disagreement classes; fails on any disagreement the allow-list does not explain.
 diff-eval: install
 	$(BIN)/python scripts/diff_eval.py --cases 20000
+
+# Render, lint (without checkov), explain and verify 10, 100 and 1,000 serving accounts in
+# both layouts: time, peak memory, largest policy, roots and providers per root.
+bench-scale: install
+	$(BIN)/python scripts/bench_scale.py
 
 # Re-render every environment and golden root (after a change to the generator).
 render-all: install

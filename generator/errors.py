@@ -85,11 +85,26 @@ class PolicyTooLargeError(GenError):
     exit_code = 2
 
     def __init__(self, policy: str, size: int, limit: int, unit: str) -> None:
-        self.policy, self.size, self.limit = policy, size, limit
+        self.policy, self.size, self.limit, self.unit = policy, size, limit, unit
         super().__init__(
             f"{policy}: the policy is {size:,} {unit}, over the AWS limit of {limit:,} {unit}; "
             "split the environment (fewer stages or groups per topology) or shorten names"
         )
+
+
+class PoliciesTooLargeError(PolicyTooLargeError):
+    """Several policies exceed their AWS sizes: every one is reported, with what to do."""
+
+    def __init__(self, overflows: list[PolicyTooLargeError], advice: str) -> None:
+        self.overflows = overflows
+        self.advice = advice
+        first = overflows[0]
+        self.policy, self.size, self.limit = first.policy, first.size, first.limit
+        what = "policy exceeds its" if len(overflows) == 1 else "policies exceed their"
+        lines = [f"{len(overflows)} {what} AWS size limit:"]
+        lines += [f"  {o.policy}: {o.size:,} {o.unit} > {o.limit:,} {o.unit}" for o in overflows]
+        lines.append(advice)
+        GenError.__init__(self, "\n".join(lines))
 
 
 class OutputConflictError(InputError):

@@ -279,12 +279,14 @@ def test_empty_and_non_mapping_topology(reference_env: Path) -> None:
 
 
 def test_policy_over_its_aws_limit_is_a_clear_error(reference_env: Path) -> None:
-    # 150 stages on distinct accounts, each pulling from the one ECR repository: the
-    # repository policy outgrows ECR's 10,240 character limit.
+    # 250 stages on distinct accounts, each pulling from the one ECR repository and reading
+    # the bucket: the repository policy outgrows ECR's 10,240 characters
+    # (https://docs.aws.amazon.com/AmazonECR/latest/userguide/service-quotas.html) and the
+    # bucket policy S3's 20 KB (https://docs.aws.amazon.com/AmazonS3/latest/userguide/add-bucket-policy.html).
     text = REFERENCE.split("# Where models are served")[0] + "stages:\n"
-    accounts = "".join(f'  s{i}: "{100000000000 + i}"\n' for i in range(150))
+    accounts = "".join(f'  s{i}: "{100000000000 + i}"\n' for i in range(250))
     text = _replace(text, "accounts:\n", "accounts:\n" + accounts)
-    for i in range(150):
+    for i in range(250):
         text += (
             f"  - name: s{i}\n    account: s{i}\n    execution_role: {'R' * 60}{i:03d}\n"
             "    models:\n      m:\n        model_package: {group: churn-xgboost, version: 1}\n"
@@ -294,10 +296,20 @@ def test_policy_over_its_aws_limit_is_a_clear_error(reference_env: Path) -> None
     (reference_env / "topology.yaml").write_text(text)
     result = runner.invoke(app, ["render", str(reference_env)])
     assert result.exit_code == 2, result.output
-    assert "over the AWS limit" in result.output
-    assert re.search(
-        r"policy of \S+: the policy is [\d,]+ \w+, over the AWS limit of [\d,]+", result.output
+    # Every overflow at once, each with its size and limit, and what to do about it.
+    out = " ".join(result.output.split())
+    # one located line per policy over its limit
+    lines = [line for line in result.output.splitlines() if "(policy)" in line]
+    assert len(lines) >= 2, result.output
+    assert all(
+        line.startswith(f"{reference_env / 'topology.yaml'}:1:1: (policy): ") for line in lines
     )
+    assert re.search(
+        r"repository policy of \S+: [\d,]+ characters, over the AWS limit of 10,240 characters",
+        out,
+    )
+    assert re.search(r"bucket policy of \S+: [\d,]+ bytes, over the AWS limit of 20,480 bytes", out)
+    assert "organization.workload_ou_paths" in out
     assert not (reference_env / "main.tf").exists()
 
 

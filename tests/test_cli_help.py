@@ -31,6 +31,7 @@ COMMANDS = [
     "schema",
     "bootstrap",
     "ci",
+    "apply",
     "version",
 ]
 

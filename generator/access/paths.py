@@ -73,6 +73,14 @@ class AccessPath:
     conditions: tuple[Condition, ...] = ()
     # Conditions that belong on the resource side only (e.g. aws:PrincipalArn on a root).
     resource_conditions: tuple[Condition, ...] = ()
+    # The principal the resource side names instead of `principal.arn`: "*" when the
+    # topology's organization admits the role by aws:PrincipalOrgPaths and a role-name
+    # pattern (resource_conditions), so the resource policy stays one statement at any scale.
+    resource_principal: str = ""
+
+    @property
+    def admitted_by_org(self) -> bool:
+        return self.resource_principal == "*"
 
     @property
     def cross_account(self) -> bool:
@@ -95,7 +103,44 @@ class AccessPath:
             "side": str(self.side),
             "identity_owner": str(self.identity),
             "why": self.why,
+            **({"resource_side_admits": self.admission()} if self.admitted_by_org else {}),
         }
+
+    def admission(self) -> str:
+        """What the resource side admits for this path, in words ("" when exactly the
+        principal)."""
+        if not self.admitted_by_org:
+            return ""
+        ous = next(c.values for c in self.resource_conditions if c.key == ORG_PATHS_KEY)
+        role = next(c.values for c in self.resource_conditions if c.key == "aws:PrincipalArn")
+        name = role[0].rsplit("/", 1)[-1]
+        return f"any role named {name} in any account under {', '.join(o.rstrip('*') for o in ous)}"
+
+
+# aws:PrincipalOrgPaths: the AWS Organizations path of the requesting principal's account,
+# o-<org>/r-<root>/ou-.../ (multivalued: compared with ForAnyValue).
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths
+ORG_PATHS_KEY = "aws:PrincipalOrgPaths"
+
+
+def org_admission(env: Environment, role_name: str) -> dict[str, Any]:
+    """The resource side of a stage path with `organization.workload_ou_paths`: Principal "*"
+    narrowed to the workload OUs and to roles of this name (any account). Empty without
+    workload OUs."""
+    org = env.topology.organization
+    if org is None or not org.workload_ou_paths:
+        return {}
+    return {
+        "resource_principal": "*",
+        "resource_conditions": (
+            Condition(
+                "ForAnyValue:StringLike",
+                ORG_PATHS_KEY,
+                tuple(f"{p}*" for p in org.workload_ou_paths),
+            ),
+            Condition("ArnLike", "aws:PrincipalArn", (arns.role("*", role_name),)),
+        ),
+    }
 
 
 S3_READ = ("s3:GetObject", "s3:GetObjectVersion")
@@ -352,6 +397,7 @@ def _stages(env: Environment) -> Iterator[AccessPath]:
             role_arn, account, "role", f"{stage.name} execution role {stage.execution_role}"
         )
         tag = "Stage"
+        by_org = org_admission(env, stage.execution_role)
         yield AccessPath(
             f"{tag}ReadsArtifacts",
             role,
@@ -363,6 +409,7 @@ def _stages(env: Environment) -> Iterator[AccessPath]:
             "bucket",
             Identity.RENDERED,
             f"SageMaker loads model artifacts for the {stage.name} models as this role",
+            **by_org,
         )
         side, doc = _key_side(env, role)
         yield AccessPath(
@@ -376,6 +423,7 @@ def _stages(env: Environment) -> Iterator[AccessPath]:
             doc,
             Identity.RENDERED,
             f"the artifacts the {stage.name} models load are encrypted with the training key",
+            **(by_org if side is Side.KEY_POLICY else {}),  # a grant names its grantee
         )
         repos = env.ecr_repositories_read(stage)
         for repo in repos:
@@ -390,6 +438,7 @@ def _stages(env: Environment) -> Iterator[AccessPath]:
                 f"ecr:{repo}",
                 Identity.RENDERED,
                 f"SageMaker pulls the {stage.name} model images from the training account",
+                **by_org,
             )
         if repos:
             yield AccessPath(
@@ -430,6 +479,7 @@ def _stages(env: Environment) -> Iterator[AccessPath]:
                 Identity.EXISTING,
                 f"Terraform creates the {stage.name} models from these approved versions "
                 "(and from no other)",
+                **org_admission(env, t.terraform_role),
             )
         for secret in env.private_secrets(stage):
             yield from _credentials_function(

@@ -123,7 +123,7 @@ def _resource_statements(paths: Iterable[AccessPath], with_resource: bool) -> li
     by_principals: dict[tuple[Key, tuple[str, ...]], list[tuple[tuple[str, ...], list[AccessPath]]]]
     by_principals = {}
     for (key, resources), group in by_resources.items():
-        principals = tuple(sorted({p.principal.arn for p in group}))
+        principals = tuple(sorted({p.resource_principal or p.principal.arn for p in group}))
         by_principals.setdefault((key, principals), []).append((resources, group))
     statements = []
     for ((actions, conditions, kind), principals), parts in by_principals.items():

@@ -61,6 +61,7 @@ from generator.checks.references import (
 )
 from generator.errors import GenError, TopologyError
 from generator.render import output
+from generator.render.output import root_directories
 from generator.render.pipeline import TOPOLOGY_FILE, render_directory
 from generator.terraform.fmt import format_many
 from generator.terraform.provider_schema import check_hcl_files
@@ -413,9 +414,24 @@ def _check_references(ws: _Workspace) -> CheckOutcome:
     return outcome
 
 
+# checkov's own wildcard-principal checks (S3 bucket, ECR repository, KMS key policies) do not
+# read conditions: they fail a "*" principal that organization.workload_ou_paths narrows to
+# roles of one name under the workload OUs. Where CKV_GEN_1, which reads those conditions
+# (policy_rules.org_narrowed), passed on the same resource, they are not findings.
+ORG_NARROWED_BUILTINS = frozenset({"CKV_AWS_70", "CKV_AWS_32", "CKV_AWS_33"})
+
+
 def _checkov_findings(report: CheckovReport, display: Callable[[Path], str]) -> list[Finding]:
     findings = []
+    gen_1_passed = {
+        (c.file_path, c.resource) for c in report.passed_checks if c.check_id == "CKV_GEN_1"
+    }
     for check in report.failed_checks:
+        if (
+            check.check_id in ORG_NARROWED_BUILTINS
+            and (check.file_path, check.resource) in gen_1_passed
+        ):
+            continue
         related: tuple[Location, ...] = ()
         if check.caller_file_path is not None and check.caller_line_range is not None:
             file, line = display(check.caller_file_path), check.caller_line_range[0]
@@ -758,6 +774,11 @@ def lint(
     for env_dir in dirs:
         if not env_dir.is_dir():
             raise LintInputError(f"{display(env_dir)}: not a directory")
+    # An environment of the per-account layout is every root its apply-order.json lists.
+    env_dirs_given, dirs = dirs, [r for d in dirs for r in root_directories(d)]
+    for env_dir in dirs:
+        if not env_dir.is_dir():
+            raise LintInputError(f"{display(env_dir)}: not a directory")
         if not any(env_dir.glob("*.tf")):
             raise LintInputError(
                 f"{display(env_dir)}: no Terraform files (*.tf) to lint; "
@@ -817,7 +838,7 @@ def lint(
             outcomes[Check.REFERENCES] = _check_references(ws).finish(references_started)
         if Check.RENDER not in skipped:
             render_started = time.perf_counter()
-            outcomes[Check.RENDER] = _check_render(dirs, display, modules_source).finish(
+            outcomes[Check.RENDER] = _check_render(env_dirs_given, display, modules_source).finish(
                 render_started
             )
         if fmt_future is not None:

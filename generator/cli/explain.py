@@ -85,7 +85,8 @@ def _table(env: Environment, report: VerifyReport) -> Table:
             f"{p.resource_label}\n{explain.account_text(env, p.resource_account)}",
             p.why,
             explain.side_text(e.proof.identity),
-            explain.side_text(e.proof.resource_side),
+            explain.side_text(e.proof.resource_side)
+            + (f"\nadmits {p.admission()} (organization)" if p.admitted_by_org else ""),
         )
     return table
 
@@ -183,6 +184,9 @@ def explain_command(
                 for block in _stacked(env, report):
                     out.print(block)
                     out.print()
+            for note in report.notes:
+                if note.startswith("organisation admission"):
+                    out.print(f"note: {note}", markup=False)
             return
     if output is None:
         typer.echo(text, nl=False)

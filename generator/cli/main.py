@@ -13,7 +13,18 @@ from typing import Annotated, Any
 import typer
 
 from generator import __version__
-from generator.cli import bootstrap, ci, discover, explain, init, lint, render, schema, verify
+from generator.cli import (
+    apply,
+    bootstrap,
+    ci,
+    discover,
+    explain,
+    init,
+    lint,
+    render,
+    schema,
+    verify,
+)
 from generator.cli.help import GenCommand
 
 app = typer.Typer(
@@ -36,6 +47,7 @@ COMMANDS: list[tuple[str, Callable[..., Any], str]] = [
     ("schema", schema.schema_command, "Print the JSON Schema of topology.yaml (for editors)."),
     ("bootstrap", bootstrap.bootstrap_command, "Write the StackSet that makes terraform_role."),
     ("ci", ci.ci_command, "Write the GitHub Actions workflow of an environment."),
+    ("apply", apply.apply_command, "Run terraform init/plan/apply over the roots, in phases."),
 ]
 for name, function, summary in COMMANDS:
     app.command(name, cls=GenCommand, short_help=summary)(function)

@@ -20,7 +20,9 @@ def explain_report(env_dir: Path) -> tuple[Environment, VerifyReport]:
     env = read_environment(env_dir)
     rendered = render_located(env, modules_source_for(env_dir), env_dir)
     shown = display_path(env_dir)
-    files = {f"{shown}/{name}": text for name, text in rendered.files.items()}
+    files = {
+        f"{shown}/{name}": text for name, text in rendered.files.items() if name.endswith(".tf")
+    }
     hcl = read_hcl(files, training_key_alias=env.topology.training.kms_key.alias)
     report = verify_documents(
         env, rendered.root.paths, hcl.documents, associations=hcl.associations

@@ -25,6 +25,7 @@ from lark.exceptions import LarkError
 from generator.errors import InputError, Problem
 from generator.proofs.documents import Document, KmsGrant, PolicyDocuments, Source
 from generator.proofs.verify import Association
+from generator.render.output import root_directories
 from generator.topology import textfile
 
 
@@ -282,6 +283,7 @@ class _Reader:
         self.training_key_alias = training_key_alias
         self.result = HclPolicies()
         self.accounts: dict[str, str] = {}  # provider alias -> account ID
+        self.default_accounts: dict[str, str] = {}  # root directory -> its provider's account
 
     def fail(self, file: str, line: int, column: int, message: str) -> HclReadError:
         return HclReadError(file, line, column, message)
@@ -334,6 +336,9 @@ class _Reader:
         ids = self.value(file, block, "allowed_account_ids", None)
         if isinstance(alias, str) and isinstance(ids, list) and len(ids) == 1:
             self.accounts[alias] = str(ids[0])
+        elif alias is None and isinstance(ids, list) and len(ids) == 1:
+            # A root of the per-account layout: one default provider for its directory.
+            self.default_accounts[_root_of(file)] = str(ids[0])
 
     def account(self, file: str, block: _Block) -> str:
         node = block.attributes.get("providers")
@@ -346,6 +351,8 @@ class _Reader:
                     key_node, value_node = _trees(elem)
                     if _key(key_node) == "aws":
                         ref = reference(value_node)
+        if ref is None and _root_of(file) in self.default_accounts:
+            return self.default_accounts[_root_of(file)]
         if ref is None or not ref.startswith("aws."):
             raise self.fail(
                 file, block.line, block.column, f"{address}: no `providers = {{ aws = aws.X }}`"
@@ -484,9 +491,14 @@ def display_path(path: Path) -> str:
     return os.path.relpath(path) if path.is_absolute() else str(path)
 
 
+def _root_of(file: str) -> str:
+    return file.rsplit("/", 1)[0] if "/" in file else ""
+
+
 def read_directory(directory: Path, *, training_key_alias: str) -> HclPolicies:
-    """The policies of the Terraform root in `directory` (every *.tf file in it)."""
-    names = sorted(directory.glob("*.tf"))
+    """The policies of the Terraform root in `directory` (every *.tf file in it), or of
+    every root of a per-account environment."""
+    names = sorted(p for root in root_directories(directory) for p in root.glob("*.tf"))
     if not any(p.name == "main.tf" for p in names):
         shown = display_path(directory)
         raise HclReadError(

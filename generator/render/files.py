@@ -71,7 +71,10 @@ class Rendered:
 
 
 def render(env: Environment, modules_source: str) -> Rendered:
-    """Every file of the root, by name. Same environment, same bytes."""
+    """Every file of the root (or, with `layout: per-account`, of every root and
+    apply-order.json), by path relative to the environment. Same environment, same bytes."""
+    if env.topology.layout == "per-account":
+        return _render_per_account(env, modules_source)
     root = build_root(env, modules_source)
     jinja = _jinja()
     providers = [AWS_PROVIDER, TIME_PROVIDER]
@@ -121,3 +124,44 @@ def backend_settings(env: Environment, root: str = "main") -> dict[str, str] | N
         "role_arn": env.terraform_role_arn(state_account),
         "session_name": f"gen-{env.name}-state",
     }
+
+
+def _render_per_account(env: Environment, modules_source: str) -> Rendered:
+    from generator.render import per_account
+
+    root = build_root(env, per_account.nested_modules_source(modules_source))
+    jinja = _jinja()
+    tags = {"Environment": env.name, "ManagedBy": "gen", **env.topology.tags}
+    files: dict[str, str] = {}
+    roots = per_account.split_roots(env, root)
+    for r in roots:
+        providers = [AWS_PROVIDER]
+        if r.uses_time:
+            providers.append(TIME_PROVIDER)
+        if r.uses_archive:
+            providers.append(ARCHIVE_PROVIDER)
+        aws = {
+            "account_id": r.account_id,
+            "role_arn": env.terraform_role_arn(r.account_id),
+            "comment": " and ".join(env.account_names(r.account_id)) + f" ({r.account_id})",
+        }
+        base = r.directory
+        backend = backend_settings(env, root=base)  # its own state key: <phase>/<account>
+        files[f"{base}/versions.tf"] = jinja.get_template("versions.tf.j2").render(
+            header=HEADER,
+            terraform_version=TERRAFORM_VERSION_WITH_STATE if backend else TERRAFORM_VERSION,
+            providers=sorted(providers),
+            backend=backend,
+        )
+        files[f"{base}/providers.tf"] = jinja.get_template("provider_single.tf.j2").render(
+            header=HEADER,
+            provider=aws,
+            region=env.region,
+            session_name=f"gen-{env.name}",
+            tags=tags,
+        )
+        files[f"{base}/main.tf"] = jinja.get_template("blocks.tf.j2").render(
+            header=HEADER, blocks=r.blocks
+        )
+    files[per_account.APPLY_ORDER] = per_account.apply_order(roots)
+    return Rendered(env, root, files)

@@ -33,8 +33,13 @@ class JsonEncode:
     value: Mapping[str, Any]
 
 
+_PLAIN = re.compile(r"[^\\\"\x00-\x1f\x7f]*")
+
+
 def string(text: str) -> str:
     """A quoted HCL string literal: the one escaping function."""
+    if _PLAIN.fullmatch(text):  # nothing to escape but template sequences
+        return '"' + text.replace("${", "$${").replace("%{", "%%{") + '"'
     out = []
     for ch in text:
         if ch == "\\":

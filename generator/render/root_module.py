@@ -13,6 +13,7 @@ from typing import Any
 
 from generator.access import policies
 from generator.access.paths import AccessPath, Side, access_paths
+from generator.errors import PoliciesTooLargeError, PolicyTooLargeError
 from generator.render.hcl import Block, Expr, JsonEncode
 from generator.topology import arns
 from generator.topology.environment import Environment
@@ -41,7 +42,17 @@ class _Builder:
         self.env = env
         self.source = modules_source.rstrip("/")
         self.paths = access_paths(env)
+        self.overflows: list[tuple[str, PolicyTooLargeError]] = []
         self.root = RootModule(paths=self.paths)
+        # Indexes, so that each policy reads only its own paths (linear in stages).
+        self.by_principal: dict[str, list[AccessPath]] = {}
+        self.by_document: dict[str, list[AccessPath]] = {}
+        for p in self.paths:
+            self.by_principal.setdefault(p.principal.arn, []).append(p)
+            self.by_document.setdefault(p.document, []).append(p)
+        self.execution_roles = {
+            env.execution_role_arn(s): s.name for s in reversed(env.topology.stages)
+        }
         self.names: set[str] = set()
         self.role_modules: dict[str, str] = {}  # role ARN -> module name
         self.policy_modules: list[str] = []  # everything a model relies on
@@ -106,11 +117,35 @@ class _Builder:
         return [f"module.{self.role_modules[a]}" for a in principal_arns if a in self.role_modules]
 
     def principals_of(self, document: str) -> list[str]:
-        return sorted({p.principal.arn for p in self.paths if p.document == document})
+        """The principals a document names (not those it admits by organization path)."""
+        return sorted(
+            {p.principal.arn for p in self.by_document.get(document, []) if not p.admitted_by_org}
+        )
 
     def size(self, name: str, kind: str, *documents: policies.Document) -> None:
+        """Record a policy's size; an overflow is kept, and all are raised after the build."""
         limit, unit = policies.LIMITS[kind]
-        self.root.sizes[name] = (policies.check_size(name, kind, documents), limit, unit)
+        try:
+            self.root.sizes[name] = (policies.check_size(name, kind, documents), limit, unit)
+        except PolicyTooLargeError as exc:
+            self.root.sizes[name] = (exc.size, limit, unit)
+            self.overflows.append((kind, exc))
+
+    def raise_overflows(self) -> None:
+        if not self.overflows:
+            return
+        org = self.env.topology.organization
+        resource_side = {k for k, _ in self.overflows} - {"role_inline_policies", "trust_policy"}
+        if resource_side and (org is None or not org.workload_ou_paths):
+            advice = (
+                "these resource policies name every stage's role; set organization.id and "
+                "organization.workload_ou_paths in topology.yaml so they admit the stage roles "
+                "by aws:PrincipalOrgPaths and role name instead (one statement at any scale), "
+                "or split the environment"
+            )
+        else:
+            advice = "split the environment (fewer stages or groups per topology) or shorten names"
+        raise PoliciesTooLargeError([e for _, e in self.overflows], advice)
 
     # -- parts --------------------------------------------------------------------------------
     def build(self) -> RootModule:
@@ -122,6 +157,7 @@ class _Builder:
         self.stages()
         self.jumpstart()
         self.outputs(key_module)
+        self.raise_overflows()
         return self.root
 
     def roles(self) -> None:
@@ -133,13 +169,13 @@ class _Builder:
                 (arn == env.training_role_arn and t.training.existing_role)
                 or arn == env.deployment_role_arn
             )
-            inline = policies.identity_policy(self.paths, arn)
+            inline = policies.identity_policy(self.by_principal[arn], arn)
             docs = [inline]
-            labels = sorted({p.principal.label for p in self.paths if p.principal.arn == arn})
+            labels = sorted({p.principal.label for p in self.by_principal[arn]})
             name = self.unique(self.role_module_name(arn))
             inputs: list[tuple[str, Any]] = [("name", role_name), ("create_role", created)]
             if created:
-                trust = policies.trust_policy(self.paths, arn)
+                trust = policies.trust_policy(self.by_document.get(f"trust:{arn}", []), arn)
                 self.size(f"trust policy of role {role_name} ({account_id})", "trust_policy", trust)
                 inputs += [
                     ("description", f"gen ({t.environment}): {', '.join(labels)}"),
@@ -162,9 +198,8 @@ class _Builder:
             return "role_training"
         if arn == env.deployment_role_arn:
             return "role_deployment"
-        for stage in env.topology.stages:
-            if arn == env.execution_role_arn(stage):
-                return ident("role", stage.name, "execution")
+        if arn in self.execution_roles:
+            return ident("role", self.execution_roles[arn], "execution")
         return ident("role", arn.split("/", 1)[1])
 
     def training_key(self) -> str:

@@ -20,6 +20,7 @@ def check_topology(t: Topology, raw: Any) -> list[Finding]:
         *_jumpstart(t),
         *_state(t),
         *_roles(t),
+        *_organization(t),
     ]
 
 
@@ -64,6 +65,20 @@ def _roles(t: Topology) -> Iterator[Finding]:
 
 def _dotted(path: tuple[str | int, ...]) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
+def _organization(t: Topology) -> Iterator[Finding]:
+    org = t.organization
+    if org is None:
+        return
+    for i, path in enumerate(org.workload_ou_paths):
+        if not path.startswith(f"{org.id}/"):
+            yield (
+                ("organization", "workload_ou_paths", i),
+                f"the path is in organisation {path.split('/', 1)[0]}, not in "
+                f"organization.id {org.id}",
+            )
+    yield from _unique(("organization", "workload_ou_paths"), org.workload_ou_paths)
 
 
 def _account_ref(t: Topology, path: tuple[str | int, ...], name: str) -> Iterator[Finding]:

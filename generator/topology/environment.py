@@ -6,6 +6,7 @@ the access model and the renderer only ask it.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -34,17 +35,23 @@ class Environment:
     def account_id(self, name: str) -> str:
         return self.topology.accounts[name]
 
+    @functools.cached_property
+    def _names_by_id(self) -> dict[str, list[str]]:
+        names: dict[str, list[str]] = {}
+        for name, account_id in self.topology.accounts.items():
+            names.setdefault(account_id, []).append(name)
+        return names
+
     def provider_alias(self, account_id: str) -> str:
         """One provider per distinct account ID, named after the first name that uses it."""
-        name = next(n for n, i in self.topology.accounts.items() if i == account_id)
-        return name.replace("-", "_")
+        return self._names_by_id[account_id][0].replace("-", "_")
 
     def account_ids(self) -> list[str]:
         """Distinct account IDs, in the order the topology first names them."""
         return list(dict.fromkeys(self.topology.accounts.values()))
 
     def account_names(self, account_id: str) -> list[str]:
-        return [n for n, i in self.topology.accounts.items() if i == account_id]
+        return list(self._names_by_id.get(account_id, []))
 
     @property
     def region(self) -> str:

@@ -111,6 +111,18 @@ PrincipalArn = Annotated[
         strict=True,
     ),
 ]
+# AWS Organizations IDs (Organizations API reference: Organization.Id, Root.Id,
+# OrganizationalUnit.Id) and the aws:PrincipalOrgPaths value format
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths):
+# o-<id>/r-<root>/ou-<root>-<id>/ ... ending with a slash.
+OrganizationId = Annotated[str, StringConstraints(pattern=r"^o-[a-z0-9]{10,32}\Z", strict=True)]
+OrgPath = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^o-[a-z0-9]{10,32}/r-[0-9a-z]{4,32}/(?:ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}/)+\Z",
+        strict=True,
+    ),
+]
 # https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html: the aws: prefix is
 # reserved for AWS.
 TagKey = Annotated[
@@ -288,6 +300,11 @@ OTHER_PARTITIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+class Organization(Strict):
+    id: OrganizationId
+    workload_ou_paths: list[OrgPath] = Field(default_factory=list)
+
+
 class Topology(Strict):
     version: Literal[1]
     environment: EnvName
@@ -306,6 +323,10 @@ class Topology(Strict):
     # Running it in an organisation: remote state, and the identity that runs Terraform.
     state: State | None = None
     terraform_principal: PrincipalArn | None = None
+    # Running it in an organisation (docs/topology.md): the organisation whose
+    # workload OUs hold the stage accounts, and one root or one root per (phase, account).
+    organization: Organization | None = None
+    layout: Literal["single", "per-account"] = "single"
 
     @field_validator("region")
     @classmethod

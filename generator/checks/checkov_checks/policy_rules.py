@@ -188,6 +188,46 @@ def condition_keys(statement: Mapping[str, Any]) -> set[str]:
     return keys
 
 
+# A "*" principal narrowed to an organisation's OUs (aws:PrincipalOrgPaths, or the whole
+# organisation by aws:PrincipalOrgID) and to one role name (aws:PrincipalArn) is how a
+# resource policy admits a role in every account of those OUs without naming each ARN
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgpaths).
+_ORG_PATH = re.compile(r"^o-[a-z0-9]{10,32}/r-[0-9a-z]{4,32}/ou-[0-9a-z-]+/.*$")
+_ROLE_PATTERN = re.compile(r"^arn:aws[a-z-]*:iam::(?:\*|[0-9]{12}):role/[^*?]+$")
+
+
+def _condition_values(statement: Mapping[str, Any], key: str, operators: set[str]) -> list[str]:
+    condition = statement.get("Condition")
+    found: list[str] = []
+    if not isinstance(condition, dict):
+        return found
+    for operator, block in condition.items():
+        if str(operator) not in operators or not isinstance(block, dict):
+            continue
+        for k, v in block.items():
+            if str(k).lower() == key:
+                found += list(_strings(v))
+    return found
+
+
+def org_narrowed(statement: Mapping[str, Any]) -> bool:
+    """Whether a statement admits only roles of given names under an organisation's OUs:
+    every aws:PrincipalOrgPaths value is below an OU, and every aws:PrincipalArn value is a
+    role ARN pattern with a literal role name."""
+    paths = _condition_values(
+        statement,
+        "aws:principalorgpaths",
+        {"ForAnyValue:StringLike", "ForAnyValue:StringEquals"},
+    )
+    roles = _condition_values(statement, "aws:principalarn", {"ArnLike", "ArnEquals"})
+    return (
+        bool(paths)
+        and all(_ORG_PATH.match(p) for p in paths)
+        and bool(roles)
+        and all(_ROLE_PATTERN.match(r) for r in roles)
+    )
+
+
 def account_of_root(principal: str) -> str | None:
     """The account ID of an account-root principal (`arn:...:iam::N:root` or bare `N`)."""
     match = _ACCOUNT_ROOT.match(principal)
@@ -230,11 +270,14 @@ def wildcard_principal_problems(document: Mapping[str, Any]) -> list[str]:
     """CKV_GEN_1: Allow statements open to `*` (also `arn:aws:iam::*:root`) or NotPrincipal.
 
     A Deny statement with `Principal: "*"` restricts everyone (the bucket's deny of non-TLS
-    requests) and is accepted.
+    requests) and is accepted, and so is an Allow to `"*"` narrowed to roles of one name
+    under an organisation's OUs (`org_narrowed`).
     """
     problems = []
     for index, statement in enumerate(statements(document)):
         if not is_allow(statement):
+            continue
+        if statement.get("Principal") in ("*", {"AWS": "*"}) and org_narrowed(statement):
             continue
         if statement.get("NotPrincipal") is not None:
             problems.append(f"{label(statement, index)} allows with NotPrincipal")

@@ -81,7 +81,8 @@ def verify_documents(
     report = VerifyReport(env.name)
     report.paths = [v.prove(p) for p in v.paths]
     seen: set[tuple[str, str, str]] = set()
-    for negative in Negatives(v).all():
+    negatives = Negatives(v)
+    for negative in negatives.all():
         if negative is None:
             continue
         key = (negative.category, negative.principal, negative.target)
@@ -89,6 +90,13 @@ def verify_documents(
             continue
         seen.add(key)
         report.negatives.append(negative)
+    report.notes += negatives.wider_admission()
+    if negatives.sampled:
+        report.notes.append(
+            f"trust policies: {negatives.sampled} negatives of principals of other accounts "
+            "were left to three principals per role name of other accounts (a trust policy "
+            "admits another account's principal only by naming it, its account or `*`)"
+        )
     if not env.key_is_created:
         report.notes.append(
             "the training key exists outside gen: its key policy is not verified, only the "

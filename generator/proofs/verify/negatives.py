@@ -17,8 +17,10 @@ from generator.proofs.verify.paths import Verifier
 from generator.proofs.verify.probes import (
     NO_TARGET_KIND,
     OTHER_GROUP,
+    OTHER_ORG_PATH,
     SENTINEL_ROLE,
     SERVICES,
+    WORST_CASE,
     Probe,
     Target,
     base_context,
@@ -29,6 +31,11 @@ from generator.proofs.verify.probes import (
 from generator.proofs.verify.report import NegativeProof
 from generator.topology import arns
 from generator.topology.environment import Environment
+
+# Principals of other accounts with one role name probed against each trust policy.
+REPRESENTATIVES = 3
+# Up to this many trust policies every principal is probed against every one.
+EXHAUSTIVE_TRUST_TARGETS = 24
 
 # --- negatives -------------------------------------------------------------------------------
 
@@ -103,6 +110,14 @@ class Negatives:
             model.paths.append(p)
             model.probes += path_probes(p, self.env)
         self.principals: dict[str, tuple[str, str, str]] = {}  # arn -> (account, label, mode)
+        self.trust_named: dict[str, set[str]] = {}
+        self.account_paths: dict[str, list[AccessPath]] = {}
+        for p in v.paths:
+            if p.principal.kind == "account":
+                self.account_paths.setdefault(p.principal.account_id, []).append(p)
+        self.distinct: dict[tuple[str, str], list[Probe]] = {}
+        self.sampled = 0  # probes of trust policies left to a representative principal
+        self.trust_targets = sum(1 for kind, _ in self.targets if kind == "trust")
         for p in v.paths:
             if p.principal.kind == "service":
                 continue
@@ -120,6 +135,7 @@ class Negatives:
         yield from self.outside_accounts()
         yield from self.foreign_trust()
         yield from self.insecure_transport()
+        yield from self.org_admission()
 
     def reprobe(
         self, principal: str, account: str, probes: Iterable[Probe], target: Target | None = None
@@ -149,16 +165,28 @@ class Negatives:
             Probe(principal, account, a, r, model.target, ())
             for a, r in _writes(model.target, self.env, model.probes)
         ]
-        probes = self.reprobe(principal, account, [*model.probes, *writes])
+        key = (model.target.kind, model.target.key)
+        if key not in self.distinct:
+            # The model's requests on the target without who makes them: one per distinct
+            # (action, resource, context), however many principals share it.
+            self.distinct[key] = list(
+                {
+                    (
+                        p.action,
+                        p.resource,
+                        tuple(c for c in p.context if not c[0].lower().startswith("aws:principal")),
+                    ): p
+                    for p in model.probes
+                }.values()
+            )
+        probes = self.reprobe(principal, account, [*self.distinct[key], *writes])
         if skip_delegated:
             probes = [p for p in probes if not self.delegated(account, p)]
         return probes
 
     def delegated(self, account: str, probe: Probe) -> bool:
         """Whether the model allows the whole account this request (an account principal)."""
-        for p in self.v.paths:
-            if p.principal.kind != "account" or p.principal.account_id != account:
-                continue
+        for p in self.account_paths.get(account, []):
             if _covered(p.actions, probe.action) and any(
                 arn_matches(r, probe.resource) for r in p.resources
             ):
@@ -266,10 +294,17 @@ class Negatives:
                         mode,
                         list(dict.fromkeys(probes)),
                     )
+                # A path admitted by organisation path shares its statement with every stage
+                # role of that name: the versions it admits are those of all of them.
+                admitted = (
+                    {p.resource_conditions for p in model.paths if p.principal.arn == arn}
+                    if any(p.admitted_by_org for p in model.paths if p.principal.arn == arn)
+                    else set()
+                )
                 explicit = {
                     concrete_resource(r, env)
                     for p in model.paths
-                    if p.principal.arn == arn
+                    if p.principal.arn == arn or (admitted and p.resource_conditions in admitted)
                     for r in p.resources
                     if re.search(r":model-package/[^/*]+/[0-9]+$", r)
                 }
@@ -296,10 +331,49 @@ class Negatives:
                     list(dict.fromkeys(probes)),
                 )
 
+    def _trust_named(self, target: Target) -> set[str]:
+        doc = self.v.resource_document(target)
+        named: set[str] = set()
+        statements = doc.get("Statement", []) if isinstance(doc, Mapping) else []
+        for st in statements if isinstance(statements, list) else [statements]:
+            principal = st.get("Principal") if isinstance(st, Mapping) else None
+            if principal == "*":
+                named.add("*")
+            elif isinstance(principal, Mapping):
+                values = principal.get("AWS", [])
+                named.update(str(v) for v in (values if isinstance(values, list) else [values]))
+        return named
+
+    def representative(self, arn: str, account: str, target: Target, seen: dict[str, int]) -> bool:
+        """Whether a principal is probed against a trust policy. A trust policy admits a
+        principal of another account only by naming it, its account, or `*` (then narrowed by
+        conditions on the principal's ARN): so the principals of the role's own account,
+        those the policy names, and a few principals per role name of other accounts
+        (REPRESENTATIVES) stand for all (linear in stages, instead of every principal against
+        every stage's role)."""
+        if target.kind != "trust" or account == target.account:
+            return True
+        if self.trust_targets <= EXHAUSTIVE_TRUST_TARGETS:
+            return True
+        named = self.trust_named.setdefault(target.key, self._trust_named(target))
+        if "*" in named or arn in named or arns.account_root(account) in named:
+            return True
+        name = arn.rsplit("/", 1)[-1] if ":role/" in arn else arn
+        if seen.get(name, 0) >= REPRESENTATIVES:
+            self.sampled += 1
+            return False
+        seen[name] = seen.get(name, 0) + 1
+        return True
+
     def no_path(self) -> Iterator[NegativeProof | None]:
+        seen: dict[str, dict[str, int]] = {}
         for arn, (account, label, mode) in sorted(self.principals.items()):
             for model in self.targets.values():
                 if any(p.principal.arn == arn for p in model.paths):
+                    continue
+                if not self.representative(
+                    arn, account, model.target, seen.setdefault(model.target.key, {})
+                ):
                     continue
                 probes = self.probes_as(arn, account, model, skip_delegated=True)
                 yield self.v.negative(
@@ -345,6 +419,7 @@ class Negatives:
             m = re.match(r"^arn:aws:(?:iam|sts)::([0-9]{12}):", named)
             if m and m.group(1) in accounts and named not in known and ":root" not in named:
                 strangers.append((named, m.group(1)))
+        seen: dict[str, dict[str, int]] = {}
         for arn, account in [*sentinels, *strangers]:
             label = (
                 f"a role not in the topology in {self.v.account_label(account)}"
@@ -352,6 +427,10 @@ class Negatives:
                 else f"{arn} (named in a policy, not in the access model)"
             )
             for model in self.targets.values():
+                if not self.representative(
+                    arn, account, model.target, seen.setdefault(model.target.key, {})
+                ):
+                    continue
                 yield self.v.negative(
                     "unknown-role",
                     f"{label} has no access to {model.target.label}",
@@ -449,6 +528,131 @@ class Negatives:
                 probes,
                 explicit_deny=True,
             )
+
+    def wider_admission(self) -> list[str]:
+        """What the organisation admission lets in beyond the topology, proven: for each
+        admitted role name and workload OU, a role of that name in an account the topology
+        does not name, under the OU, is allowed by the resource side."""
+        notes: list[str] = []
+        org = self.env.topology.organization
+        if org is None:
+            return notes
+        known = set(self.env.topology.accounts.values())
+        stranger = next(
+            a for a in (f"{int(self.v.outside) - 10 - i:012d}" for i in range(20)) if a not in known
+        )
+        admitted: dict[tuple[str, str], list[Probe]] = {}
+        for model in self.targets.values():
+            for p in model.paths:
+                if p.admitted_by_org:
+                    role = p.principal.arn.rsplit("/", 1)[1]
+                    admitted.setdefault((role, model.target.label), []).extend(
+                        q for q in model.probes if q.principal == p.principal.arn
+                    )
+        by_role: dict[str, list[str]] = {}
+        for (role, label), probes in sorted(admitted.items()):
+            for path in org.workload_ou_paths:
+                arn = arns.role(stranger, role)
+                allowed = all(
+                    self.v.resource_allows(q, self.v.decide(q, [WORST_CASE]))
+                    for q in (
+                        Probe(
+                            arn,
+                            stranger,
+                            probe.action,
+                            probe.resource,
+                            probe.target,
+                            base_context(
+                                arn,
+                                stranger,
+                                {
+                                    **{
+                                        k: v
+                                        for k, v in probe.context
+                                        if not k.lower().startswith("aws:principal")
+                                    },
+                                    "aws:PrincipalOrgPaths": (path,),
+                                    "aws:PrincipalOrgID": (org.id,),
+                                },
+                            ),
+                        )
+                        for probe in probes
+                    )
+                )
+                verdict = "admitted" if allowed else "NOT admitted (narrower than declared)"
+                by_role.setdefault(f"{role}|{path}|{verdict}", []).append(label)
+        for key, labels in sorted(by_role.items()):
+            role, path, verdict = key.split("|")
+            notes.append(
+                f"organisation admission: any role named {role} in any account under {path} "
+                f"(not only the topology's) is {verdict} by the resource side of "
+                f"{', '.join(sorted(set(labels)))} (proven with account {stranger}, not in "
+                "the topology); its identity side is that account's own IAM"
+            )
+        return notes
+
+    def org_admission(self) -> Iterator[NegativeProof | None]:
+        """With organization.workload_ou_paths the resource side admits a role name under the
+        workload OUs; it must still deny that name outside them, other names under them, and
+        that name in another organisation. Each probe states its own organisation keys."""
+        org = self.env.topology.organization
+        if org is None or not org.workload_ou_paths:
+            return
+        inside = org.workload_ou_paths[0]
+        root = "/".join(inside.split("/")[:2]) + "/"
+        other_ou = f"{root}ou-{inside.split('/')[1][2:]}-genverify0/"
+        known = set(self.env.topology.accounts.values())
+        strangers = [
+            a for a in (f"{int(self.v.outside) - i:012d}" for i in range(9)) if a not in known
+        ]
+        for model in self.targets.values():
+            by_role: dict[str, list[Probe]] = {}
+            for p in model.paths:
+                if not p.admitted_by_org:
+                    continue
+                role = p.principal.arn.rsplit("/", 1)[1]
+                by_role.setdefault(role, []).extend(
+                    q for q in model.probes if q.principal == p.principal.arn
+                )
+            for role, probes in sorted(by_role.items()):
+                cases = [
+                    (role, other_ou, f"role {role} of an account outside the workload OUs"),
+                    (SENTINEL_ROLE, inside, f"a role not named {role} under {inside}"),
+                    (role, OTHER_ORG_PATH, f"role {role} of another organisation"),
+                ]
+                for (name, path, title), stranger in zip(cases, strangers, strict=False):
+                    arn = arns.role(stranger, name)
+                    org_id = path.split("/", 1)[0]
+                    extra = {"aws:PrincipalOrgPaths": (path,), "aws:PrincipalOrgID": (org_id,)}
+                    moved = [
+                        Probe(
+                            arn,
+                            stranger,
+                            p.action,
+                            p.resource,
+                            p.target,
+                            base_context(
+                                arn,
+                                stranger,
+                                {
+                                    **{
+                                        k: v
+                                        for k, v in p.context
+                                        if not k.lower().startswith("aws:principal")
+                                    },
+                                    **extra,
+                                },
+                            ),
+                        )
+                        for p in probes
+                    ]
+                    yield self.v.negative(
+                        "org-admission",
+                        f"{title} has no access to {model.target.label}",
+                        arn,
+                        "outside",
+                        list(dict.fromkeys(moved)),
+                    )
 
 
 def _move_group(resource: str, group: str, other: str) -> str:

@@ -121,7 +121,7 @@ class Verifier(Evaluator):
             res_side = self.resource_side(probe, decision)
             problems = []
             what = f"{path.principal.label} -> {probe.action} on {probe.resource}"
-            request = probe.request()
+            request = self.request(probe)
             if mode == "rendered" and id_side.verdict != "allows":
                 expected = self.expected_identity(path, request)
                 problems.append(

@@ -90,9 +90,35 @@ def concrete_actions(path: AccessPath) -> tuple[str, ...]:
     return tuple(a.rstrip("*") for a in path.actions)
 
 
+# Keys the principal itself supplies (its ARN, account, organisation): a probe never makes
+# them up to satisfy a condition; they come from who makes the request.
+PRINCIPAL_KEYS = frozenset(
+    {"aws:principalarn", "aws:principalaccount", "aws:principalorgid", "aws:principalorgpaths"}
+)
+# Organisations and OUs no topology names (the org-admission negatives use them).
+OTHER_ORG_PATH = "o-genverifyother0/r-zz99/ou-zz99-genverify0/"
+
+
+def org_context(env: Environment, account: str) -> dict[str, tuple[str, ...]]:
+    """The AWS Organizations keys of a request from `account`, as the topology places it:
+    a stage account under the first workload OU, the other accounts of the topology at the
+    organisation's root (not under a workload OU), any other account in no organisation
+    (aws:PrincipalOrgID and aws:PrincipalOrgPaths absent)."""
+    org = env.topology.organization
+    if org is None or account not in env.topology.accounts.values():
+        return {}
+    ctx: dict[str, tuple[str, ...]] = {"aws:PrincipalOrgID": (org.id,)}
+    if org.workload_ou_paths:
+        stage_accounts = {env.stage_account(s) for s in env.topology.stages}
+        first = org.workload_ou_paths[0]
+        root = "/".join(first.split("/")[:2]) + "/"
+        ctx["aws:PrincipalOrgPaths"] = (first if account in stage_accounts else root,)
+    return ctx
+
+
 def _satisfying(condition: Condition) -> tuple[str, tuple[str, ...]] | None:
     """A context value that satisfies one condition of the model."""
-    if not condition.values:
+    if not condition.values or condition.key.lower() in PRINCIPAL_KEYS:
         return None
     value = condition.values[0]
     if "Like" in condition.operator:
@@ -205,6 +231,7 @@ class Evaluator:
         self.paths = list(paths)
         self.documents = documents
         self.groups_by_lower = {g.lower(): g for g in documents.groups}
+        self.org_contexts: dict[str, dict[str, tuple[str, ...]]] = {}
 
     def resource_document(self, target: Target) -> Document | None:
         d = self.documents
@@ -241,9 +268,32 @@ class Evaluator:
                 return source
         return None
 
+    def request(self, probe: Probe) -> Request:
+        """The probe's request, with the organisation keys of its principal's account unless
+        the probe sets them itself."""
+        request = probe.request()
+        if request.is_service or request.value("aws:PrincipalOrgID") is not None:
+            return request
+        if request.value("aws:PrincipalOrgPaths") is not None:
+            return request
+        org = self.org_contexts.get(probe.principal_account)
+        if org is None:
+            org = self.org_contexts[probe.principal_account] = org_context(
+                self.env, probe.principal_account
+            )
+        if not org:
+            return request
+        return Request(
+            request.principal,
+            request.action,
+            request.resource,
+            request.principal_account,
+            {**dict(probe.context), **org},
+        )
+
     def decide(self, probe: Probe, identity: Sequence[Document] | None) -> Decision:
         return authorize(
-            probe.request(),
+            self.request(probe),
             resource_account=probe.target.account,
             identity_policies=identity,
             resource_policy=self.resource_document(probe.target),

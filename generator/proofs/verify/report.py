@@ -168,6 +168,8 @@ NEGATIVE_CATEGORIES = {
     "outside-account": "principals of accounts not in the topology",
     "foreign-trust": "roles assumed by another service, or for another account",
     "insecure-transport": "plain HTTP to the bucket is denied explicitly",
+    "org-admission": "roles admitted by organisation path: not outside the workload OUs, "
+    "not under another name, not from another organisation",
 }
 
 
