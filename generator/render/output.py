@@ -234,7 +234,8 @@ def apply(directory: Path, the_plan: Plan) -> None:
     try:
         for name, text in the_plan.write.items():
             target = directory / name
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if "/" in name:  # <phase>/<account>/ of the per-account layout
+                target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
