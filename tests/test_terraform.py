@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import GOLDEN_DIRS, REPO
 
+from generator.terraform.check import local_backend_override
 from generator.terraform.runner import (
     Step,
     StepResult,
@@ -75,10 +76,12 @@ def failures(results: list[StepResult]) -> str:
 
 def apply_cycle(session: TerraformSession, root: Path) -> list[StepResult]:
     plan = root / "plan.bin"
+    # a root with remote state (`state` in the topology) applies here on a local backend
+    local_backend = local_backend_override(root)
     return session.run(
         root,
         [
-            init_step(),
+            init_step(local_backend=local_backend),
             validate_step(),
             plan_step(plan),
             apply_step(plan),

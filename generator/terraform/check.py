@@ -144,7 +144,7 @@ _BACKEND = re.compile(r'^\s*backend\s+"', re.M)
 OFFLINE_BACKEND_OVERRIDE = "zz_gen_lint_backend_override.tf"
 
 
-def _without_backend(copy: Path) -> bool:
+def local_backend_override(copy: Path) -> bool:
     """The check plans against an empty local state (``init -backend=false``): a root's remote
     backend (``state`` in the topology) would make plan ask for backend initialisation. An
     override file (Terraform merges ``*_override.tf`` last, and a backend there replaces the
@@ -184,7 +184,7 @@ def check_roots(roots: Sequence[Path], provider: ProviderMode = "offline") -> li
             state = tf.home / f"empty-{index}.tfstate"  # never written: plan only reads it
             shadow = (tf.home / f"root-{index}").resolve()
             copy, base = shadow_copy(root, shadow, keep_lock=provider == "real")
-            local_backend = _without_backend(copy)
+            local_backend = local_backend_override(copy)
             results = tf.run(
                 copy,
                 [
