@@ -6,15 +6,24 @@ push to the default branch: the same checks, then `terraform apply`. Everything 
 each action by its exact release, Terraform by version, gen by the checkout (its version is
 checked), Python by minor version and gen's dependencies by `make install`.
 https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services
+
+With `layout: per-account` (`per_account_workflow`) one `check` job runs the gen steps once,
+then every phase of apply-order.json is a job whose matrix lists that phase's roots (plan
+jobs on a pull request, apply jobs on main), each phase `needs:` the one before. GitHub
+runs at most 256 jobs from one matrix
+(https://docs.github.com/en/actions/reference/limits, "Job matrix"), so a phase with more
+roots is split into several jobs of equal chunks, all of which the next phase needs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
 import yaml
 
+from generator.terraform.apply_plan import Phase
 from generator.topology.environment import Environment
 
 TERRAFORM_VERSION = "1.11.4"  # >= 1.11: S3-native state locking (use_lockfile)
@@ -28,6 +37,9 @@ ACTIONS = {
     "script": "actions/github-script@v7.0.1",
 }
 PLAN_COMMENT_LIMIT = 60_000  # a GitHub comment holds 65,536 characters
+MATRIX_LIMIT = 256  # jobs one matrix may generate (GitHub Actions limits, "Job matrix")
+MAX_PARALLEL = 20  # roots of one phase planned or applied at once (all chunks together)
+SUMMARY_LIMIT = 60_000  # characters of one root's plan in its job summary (1 MiB per step)
 
 _POST_PLAN = """\
 const fs = require('fs');
@@ -168,6 +180,148 @@ def workflow(env: Environment, env_dir: PurePosixPath, gen_version: str) -> dict
     }
 
 
+def chunks(roots: Sequence[str], limit: int = MATRIX_LIMIT) -> list[list[str]]:
+    """`roots` in as few equal slices (in order) as keep each within `limit`."""
+    count = max(1, -(-len(roots) // limit))
+    size = max(1, -(-len(roots) // count))
+    return [list(roots[i : i + size]) for i in range(0, len(roots), size)]
+
+
+_PLAN_SUMMARY = f"""\
+{{
+  echo "### gen: terraform plan for \\`$ROOT_DIR\\`"
+  echo
+  echo '```'
+  head -c {SUMMARY_LIMIT} plan.txt
+  echo
+  echo '```'
+}} >> "$GITHUB_STEP_SUMMARY"
+"""
+
+
+def _phase_jobs(
+    env: Environment,
+    d: str,
+    phases: Sequence[Phase],
+    action: str,
+    condition: str,
+) -> dict[str, dict[str, Any]]:
+    """The `action` (plan | apply) jobs of every phase, chained by `needs:`."""
+    jobs: dict[str, dict[str, Any]] = {}
+    needs = ["check"]
+    for phase in phases:
+        slices = chunks(phase.roots)
+        ids = [
+            f"{action}-{phase.name}" + (f"-{i}" if len(slices) > 1 else "")
+            for i in range(1, len(slices) + 1)
+        ]
+        for i, (job_id, roots) in enumerate(zip(ids, slices, strict=True), start=1):
+            part = f" ({i}/{len(slices)})" if len(slices) > 1 else ""
+            if action == "plan":
+                run = [
+                    {
+                        "name": "terraform plan",
+                        "run": 'terraform -chdir="$ROOT_DIR" plan -input=false '
+                        "-lock-timeout=5m -out=tfplan\n"
+                        'terraform -chdir="$ROOT_DIR" show -no-color tfplan > plan.txt',
+                    },
+                    {
+                        "name": "The plan in the job summary",
+                        "if": "always() && hashFiles('plan.txt') != ''",
+                        "run": _PLAN_SUMMARY,
+                    },
+                ]
+            else:
+                run = [
+                    {
+                        "name": "terraform apply",
+                        "run": 'terraform -chdir="$ROOT_DIR" apply -input=false '
+                        "-lock-timeout=5m -auto-approve",
+                    }
+                ]
+            job: dict[str, Any] = {
+                "name": f"{action} {phase.name}{part}",
+                "needs": list(needs),
+                "if": condition,
+                "runs-on": RUNNER,
+                "timeout-minutes": 60 if action == "plan" else 120,
+            }
+            if action == "apply":
+                # The GitHub environment: its OIDC subject is the one terraform_principal
+                # trusts for applies; add required reviewers there to gate each phase.
+                job["environment"] = f"gen-{env.name}"
+            job |= {
+                "permissions": {"contents": "read", "id-token": "write"},
+                "strategy": {
+                    # No job of a phase is cancelled mid-apply when another fails; the next
+                    # phase does not start.
+                    "fail-fast": False,
+                    "max-parallel": max(1, MAX_PARALLEL // len(slices)),
+                    "matrix": {"root": roots},
+                },
+                # The root as a variable, never spliced into the script.
+                "env": {"ROOT_DIR": f"{d}/${{{{ matrix.root }}}}"},
+                "steps": [
+                    {"name": "Check out", "uses": ACTIONS["checkout"]},
+                    {
+                        "name": "Terraform",
+                        "uses": ACTIONS["terraform"],
+                        "with": {
+                            "terraform_version": TERRAFORM_VERSION,
+                            "terraform_wrapper": False,
+                        },
+                    },
+                    _credentials(env, action),
+                    {
+                        "name": "terraform init",
+                        "run": 'terraform -chdir="$ROOT_DIR" init -input=false',
+                    },
+                    *run,
+                ],
+            }
+            jobs[job_id] = job
+        needs = ids
+    return jobs
+
+
+_CURRENT = """\
+workflow="${GITHUB_WORKFLOW_REF#"$GITHUB_REPOSITORY"/}"
+workflow="${workflow%%@*}"
+.venv/bin/gen ci --print %s | diff -u "$workflow" - || {
+  echo "::error file=$workflow::the matrices are not the roots of apply-order.json: run gen ci %s"
+  exit 1
+}
+"""
+
+
+def per_account_workflow(
+    env: Environment, env_dir: PurePosixPath, gen_version: str, phases: Sequence[Phase]
+) -> dict[str, Any]:
+    """The workflow of a `layout: per-account` environment: `phases` from its apply-order.json."""
+    d = env_dir.as_posix()
+    base = workflow(env, env_dir, gen_version)
+    check = {
+        "name": "check",
+        "runs-on": RUNNER,
+        "timeout-minutes": 60,
+        "permissions": {"contents": "read"},
+        "steps": [
+            *_setup(d, gen_version),
+            {"name": "This workflow lists the roots of apply-order.json", "run": _CURRENT % (d, d)},
+        ],
+    }
+    pull_request = base["jobs"]["plan"]["if"]
+    main = base["jobs"]["apply"]["if"]
+    return {
+        **{k: v for k, v in base.items() if k != "jobs"},
+        "jobs": {
+            "check": check,
+            **_phase_jobs(env, d, phases, "plan", pull_request),
+            **_phase_jobs(env, d, phases, "apply", main),
+        },
+    }
+
+
 class _Dumper(yaml.SafeDumper):
     def ignore_aliases(self, data: Any) -> bool:
         return True  # no &anchors: the workflow reads as written
@@ -181,15 +335,37 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str)
 
 
-def workflow_yaml(env: Environment, env_dir: PurePosixPath, gen_version: str) -> str:
+def workflow_yaml(
+    env: Environment,
+    env_dir: PurePosixPath,
+    gen_version: str,
+    phases: Sequence[Phase] | None = None,
+) -> str:
+    """The workflow file; `phases` (apply-order.json of `layout: per-account`) make it the
+    per-account workflow."""
     header = (
         f"# Generated by `gen ci {env_dir.as_posix()}` (gen {gen_version}): plan on pull "
         "requests, apply on main.\n"
         f"# It assumes terraform_principal ({env.topology.terraform_principal}) by GitHub "
         "OIDC: see README, Deploy to your organisation.\n"
     )
+    if phases is None:
+        data = workflow(env, env_dir, gen_version)
+    else:
+        data = per_account_workflow(env, env_dir, gen_version, phases)
+        header += (
+            "# layout: per-account. The job `check` runs gen render --check, lint and verify\n"
+            "# once, and checks that these matrices are still the roots of apply-order.json.\n"
+            "# Then one job per phase of apply-order.json (plan-* on a pull request, apply-* on\n"
+            "# main), each `needs:` the phase before it; its matrix lists the phase's roots, a\n"
+            "# job per root running terraform init and plan (to the job summary) or apply.\n"
+            "# A matrix makes at most 256 jobs, so a phase of more roots is split into jobs\n"
+            "# <phase>-1, <phase>-2, ... of equal chunks that run together and share\n"
+            f"# max-parallel ({MAX_PARALLEL} roots of a phase at once); the next phase needs\n"
+            "# them all.\n"
+        )
     body = yaml.dump(
-        workflow(env, env_dir, gen_version),
+        data,
         Dumper=_Dumper,
         sort_keys=False,
         width=100,
