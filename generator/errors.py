@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,15 +10,20 @@ from dataclasses import dataclass
 # What a terminal or a log must never receive raw from user text: controls (ESC starts a
 # terminal escape sequence, a newline would split one problem over two lines), bidirectional
 # and zero-width characters. Everything else prints as is.
-_UNSAFE = re.compile(
+_UNSAFE = (
     "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
     "\ufff9-\ufffb\U000e0000-\U000e007f\ud800-\udfff]"
 )
 
 
+@functools.cache
+def _unsafe() -> re.Pattern[str]:
+    return re.compile(_UNSAFE)  # compiled on first use: `gen --help` never needs it
+
+
 def escape(text: str) -> str:
     """`text` with every unsafe character written as a Python escape (one line, inert)."""
-    return _UNSAFE.sub(lambda m: repr(m.group())[1:-1], text)
+    return _unsafe().sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def quoted(value: object, limit: int = 80) -> str:
