@@ -112,6 +112,21 @@ class PoliciesTooLargeError(PolicyTooLargeError):
         lines.append(advice)
         GenError.__init__(self, "\n".join(lines))
 
+    def problems(self, file: str) -> list[Problem]:
+        """One located problem per policy over its limit, each with what to do; `file` is the
+        topology, whose contents the sizes come from."""
+        return [
+            Problem(
+                file,
+                1,
+                1,
+                "(policy)",
+                f"{o.policy}: {o.size:,} {o.unit}, over the AWS limit of {o.limit:,} {o.unit}; "
+                f"{self.advice}",
+            )
+            for o in self.overflows
+        ]
+
 
 class OutputConflictError(InputError):
     """gen would overwrite or delete a file that is not its own, or cannot write one: each

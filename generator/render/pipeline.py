@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from generator import release
-from generator.errors import PoliciesTooLargeError, PolicyTooLargeError, Problem, TopologyError
+from generator.errors import PoliciesTooLargeError, Problem, TopologyError
 from generator.render.files import Rendered, installed, modules_dir, render
 from generator.topology import textfile
 from generator.topology.environment import Environment
@@ -66,20 +66,6 @@ def render_located(env: Environment, modules_source: str, directory: Path) -> Re
     try:
         return render(env, modules_source)
     except PoliciesTooLargeError as exc:
-        shown = _display(directory / TOPOLOGY_FILE)
-        raise TopologyError(
-            [
-                Problem(
-                    shown,
-                    1,
-                    1,
-                    "(policy)",
-                    f"{o.policy}: {o.size:,} {o.unit}, over the AWS limit of {o.limit:,} "
-                    f"{o.unit}; {exc.advice}",
-                )
-                for o in exc.overflows
-            ]
-        ) from None
-    except PolicyTooLargeError as exc:
-        shown = _display(directory / TOPOLOGY_FILE)
-        raise TopologyError([Problem(shown, 1, 1, "(policy)", str(exc))]) from None
+        # The root module collects every overflow (render/root_module.py) and raises them
+        # together: one located line each.
+        raise TopologyError(exc.problems(_display(directory / TOPOLOGY_FILE))) from None

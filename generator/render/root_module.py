@@ -491,6 +491,6 @@ class _Builder:
 
 
 def build_root(env: Environment, modules_source: str) -> RootModule:
-    """The root module of an environment. Raises PolicyTooLargeError before anything is
+    """The root module of an environment. Raises PoliciesTooLargeError before anything is
     written when a policy exceeds its AWS quota."""
     return _Builder(env, modules_source).build()
