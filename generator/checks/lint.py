@@ -51,7 +51,13 @@ import hcl2
 from generator.checks.catalog import Check
 from generator.checks.checkov import CheckovReport, CheckResult, run_checkov
 from generator.checks.checkov_checks.policy_rules import COVERED_TYPES
-from generator.checks.modules import describe, local_copy, module_sources, own_release_module
+from generator.checks.modules import (
+    back_to,
+    describe,
+    module_sources,
+    own_release_module,
+    with_bundled_modules,
+)
 from generator.checks.references import (
     ModuleDeclarations,
     check_module,
@@ -469,17 +475,14 @@ def _custom_checks_ran(report: CheckovReport) -> bool:
 def _checkov_run(env_dir: Path) -> CheckovReport:
     """checkov on the root; when its module calls name gen's own release (a git source),
     on a copy whose calls point at the bundled modules instead, reported as the root."""
-    sources = module_sources(env_dir)
-    if not sources.resolved:
-        return run_checkov(env_dir, external_checks_dir=CUSTOM_CHECKS_DIR)
     with tempfile.TemporaryDirectory(prefix="gen-lint-") as scratch:
-        copy = Path(scratch) / env_dir.name
-        copy.mkdir()
-        local_copy(env_dir, copy, sources.resolved)
-        report = run_checkov(copy, external_checks_dir=CUSTOM_CHECKS_DIR)
+        root = with_bundled_modules(env_dir, Path(scratch), module_sources(env_dir).resolved)
+        report = run_checkov(root, external_checks_dir=CUSTOM_CHECKS_DIR)
+    if root == env_dir:
+        return report
 
     def back(path: Path) -> Path:
-        return env_dir / path.name if path.parent == copy else path
+        return back_to(path, root, env_dir)
 
     def moved(results: tuple[CheckResult, ...]) -> tuple[CheckResult, ...]:
         return tuple(
@@ -658,27 +661,23 @@ def _check_terraform(
     # with any other remote module source is not run (the remote-modules warning names it).
     runnable: list[Path] = list(env_dirs)
     skipped_remote: list[Path] = []
-    copies: dict[Path, Path] = {}
+    copies: dict[Path, Path] = {}  # copy -> the root it stands for
     scratch = tempfile.TemporaryDirectory(prefix="gen-lint-terraform-")
     if provider != "real":
         runnable = []
-        for env_dir in env_dirs:
+        for index, env_dir in enumerate(env_dirs):
             sources = module_sources(env_dir)
             if sources.unresolved:
                 skipped_remote.append(env_dir)
-            elif sources.resolved:
-                copy = Path(scratch.name) / str(len(copies)) / env_dir.name
-                copy.mkdir(parents=True)
-                local_copy(env_dir, copy, sources.resolved)
-                copies[copy] = env_dir
-                runnable.append(copy)
-            else:
-                runnable.append(env_dir)
+                continue
+            root = with_bundled_modules(env_dir, Path(scratch.name) / str(index), sources.resolved)
+            if root != env_dir:
+                copies[root] = env_dir
+            runnable.append(root)
 
     def original(path: Path) -> Path:
         for copy, env_dir in copies.items():
-            if path == copy or copy in path.parents:
-                return env_dir / path.relative_to(copy)
+            path = back_to(path, copy, env_dir)
         return path
 
     try:

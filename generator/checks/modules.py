@@ -94,6 +94,25 @@ def local_copy(env_dir: Path, target: Path, resolved: dict[str, Path]) -> None:
             shutil.copy(env_dir / extra, target / extra)
 
 
+def with_bundled_modules(env_dir: Path, scratch: Path, resolved: dict[str, Path]) -> Path:
+    """The root a tool should read: `env_dir` itself, or, when its module calls name gen's own
+    release (`resolved`), a copy under `scratch` whose calls point at the bundled modules."""
+    if not resolved:
+        return env_dir
+    copy = scratch / env_dir.name
+    copy.mkdir(parents=True)
+    local_copy(env_dir, copy, resolved)
+    return copy
+
+
+def back_to(path: Path, copy: Path, env_dir: Path) -> Path:
+    """A path a tool reported inside `copy` (from `with_bundled_modules`), as the same path in
+    `env_dir`; any other path unchanged."""
+    if path == copy or copy in path.parents:
+        return env_dir / path.relative_to(copy)
+    return path
+
+
 def describe(sources: Iterable[str]) -> str:
     found = sorted(set(sources))
     return ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
