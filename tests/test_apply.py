@@ -64,8 +64,12 @@ def test_phases_apply_in_order(tmp_path: Path) -> None:
     applied = log.read_text().split()
     assert sorted(applied[:2]) == ["identities/a", "identities/b"] and applied[2] == "serving/c"
     assert "summary: 3 of 3 roots applied" in result.output
-    assert "phase 2/2 serving" in result.output
+    assert "phase 2/2 serving: 1 root\n" in result.output  # not "1 roots"
+    assert "2 phases, 3 roots" in result.output
     assert (env_dir / "serving/c/terraform.tfstate").is_file()  # each root its own state
+    # The saved plans live in gen's own temporary directory: nothing is left beside the
+    # roots (a plan file holds every value of the configuration in clear).
+    assert not list(env_dir.rglob("*.tfplan"))
 
 
 def test_stops_at_the_first_failure_with_terraforms_message(tmp_path: Path) -> None:
@@ -86,6 +90,7 @@ def test_plan_only_plans_every_root_and_applies_nothing(tmp_path: Path) -> None:
     assert result.output.count("Plan: 1 to add") == 3
     assert "3 of 3 roots planned" in result.output
     assert not log.exists()
+    assert not list(env_dir.rglob("*.tfplan"))
 
 
 def test_apply_order_is_checked() -> None:
@@ -95,7 +100,7 @@ def test_apply_order_is_checked() -> None:
     with pytest.raises(ApplyOrderError, match="twice"):
         phases({"phases": [{"phase": "p", "roots": ["a"]}, {"phase": "q", "roots": ["a"]}]})
     assert [c.step for c in commands(plan_only=True)] == ["init", "plan"]
-    assert commands(plan_only=False)[-1].argv[-1] == "gen.tfplan"
+    assert commands(plan_only=False, plan_file="/t/1.tfplan")[-1].argv[-1] == "/t/1.tfplan"
 
 
 def test_offline_plan_of_a_per_account_environment(tmp_path: Path) -> None:

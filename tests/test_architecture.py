@@ -15,7 +15,7 @@ PACKAGE = REPO / "generator"
 # Lowest first. A module may import from its own package and from any package listed before
 # its own; `checks` and `proofs` are siblings and import neither each other.
 LAYERS: list[set[str]] = [
-    {"errors", "findings", "__init__"},
+    {"errors", "findings", "console", "__init__"},
     {"release"},
     {"topology"},
     {"access"},

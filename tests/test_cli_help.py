@@ -70,6 +70,15 @@ def test_lint_help_lists_format_choices() -> None:
     assert "Usage: gen lint [OPTIONS] ENV_DIR...\n" in result.output
 
 
+def test_lint_help_names_every_check() -> None:
+    from generator.checks.catalog import Check
+
+    summary = " ".join(_invoke(["lint", "-h"]).output.split("Arguments:")[0].split())
+    for check in Check:
+        assert str(check) in summary, f"gen lint -h does not name the {check} check"
+    assert "terraform (real Terraform init" in summary  # not only as "terraform fmt"
+
+
 def test_shell_completion_script() -> None:
     result = _invoke(["--show-completion", "bash"])
     assert result.exit_code == 0, result.output

@@ -171,6 +171,21 @@ def test_discover_with_only_a_warning_writes_the_lock(aws: World, tmp_path: Path
     assert lock.of_kind("model_package_status") == {f"{GROUP}/4": "Rejected"}
 
 
+def test_check_catches_a_pinned_version_that_does_not_exist(aws: World, tmp_path: Path) -> None:
+    # Offline commands cannot know whether version 99 exists (README); `discover --check`,
+    # which CI runs, must: exit 1, located at the version, and no lock written.
+    digest = seed_accounts(aws)
+    env_dir = write_env(tmp_path / "env", topology_text(digest, pinned=99))
+    fake = Unsupported()
+    with fake.serving(fake.discover_calls()):
+        code, _, stderr = _gen("discover", "--check", str(env_dir))
+    assert code == 1, stderr
+    line = next(ln for ln in stderr.splitlines() if "version 99" in ln)
+    assert "stages[1].models.churn-pinned.model_package.version: error:" in line
+    assert "version 99 of group churn-xgboost does not exist in shared-services" in line
+    assert not (env_dir / LOCK_FILE).exists()
+
+
 def test_identity_after_assume_role_is_compared_with_the_topology() -> None:
     # moto always lands in the account of the role ARN, so this comparison is checked here.
     same = Identity("444444444444", "arn:aws:sts::444444444444:assumed-role/T/gen-live")

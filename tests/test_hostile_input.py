@@ -364,3 +364,59 @@ def test_lint_output_never_replaces_a_file_gen_did_not_write(tmp_path: Path) -> 
     assert output.file_state(target) == "ours"  # so the next run may replace it
     schema = json.loads((REPO / "tests" / "lint_corpus" / "sarif-schema-2.1.0.json").read_text())
     jsonschema.validate(json.loads(target.read_text()), schema)
+
+
+# --- what a new user hit (issue #17) --------------------------------------------------------
+
+
+@pytest.mark.parametrize("char", ["\uffff", "\ufffe", "\ufdd0", "\U0001fffe", "\U0010ffff"])
+def test_unicode_noncharacters_are_refused_located(reference_env: Path, char: str) -> None:
+    # YAML's printable set leaves U+FFFE/U+FFFF out; PyYAML's reader used to stop on them
+    # with exit 70. https://www.unicode.org/faq/private_use.html#noncharacters
+    text = _edit(REFERENCE, "environment: prod\n", f"environment: prod\n# note{char}\n")
+    lines = _refused(reference_env, text, "noncharacter")
+    assert lines[0].startswith(f"{reference_env / 'topology.yaml'}:7:7: (yaml): ")
+
+
+@pytest.mark.parametrize("key", ["Stage", "stage", "Environment", "MANAGEDBY"])
+def test_tags_may_not_set_gen_s_own_tags(reference_env: Path, key: str) -> None:
+    text = _edit(REFERENCE, "region: us-east-1\n", f"region: us-east-1\ntags: {{{key}: x}}\n")
+    _refused(reference_env, text, f"tag {key!r} is set by gen on every resource")
+
+
+def test_line_numbers_of_three_digits_print_as_numbers(reference_env: Path) -> None:
+    # rich turns `:100:` into an emoji unless its emoji codes are off: every console gen makes
+    # has them off (generator/console.py).
+    # (`:100:` is rich's code for U+1F4AF, `:1234:` for U+1F522.)
+    for line_number in (100, 1234):
+        at = next(i for i, ln in enumerate(REFERENCE.splitlines(), 1) if "instance_count: 2" in ln)
+        padded = "\n" * (line_number - at) + _edit(REFERENCE, "instance_count: 2", "count: 0")
+        lines = _refused(reference_env, padded, "count")
+        assert lines[0].startswith(f"{reference_env / 'topology.yaml'}:{line_number}:"), lines
+        assert all(line.isascii() for line in lines), lines
+
+
+def test_an_invalid_digest_does_not_hide_a_missing_network(reference_env: Path) -> None:
+    text = _edit(
+        REFERENCE,
+        "    network:\n      vpc_id: vpc-0a1b2c3d4e5f67890\n"
+        "      subnet_ids: [subnet-0a1b2c3d4e5f60001, subnet-0a1b2c3d4e5f60002]\n"
+        "      security_group_ids: [sg-0a1b2c3d4e5f60003]\n",
+        "",
+    )
+    text = _edit(text, "@sha256:3f1b", "@sha256:ZZ1b")
+    lines = _refused(reference_env, text, "expected registry.host", "needs a network")
+    assert len(lines) == 3, lines
+
+
+def test_a_missing_instance_count_and_a_missing_model_data_are_both_reported(
+    reference_env: Path,
+) -> None:
+    text = _edit(REFERENCE, "        model_data: churn/custom/model.tar.gz\n", "")
+    text = _edit(
+        text,
+        "{name: primary, model: churn-custom, instance_type: ml.m5.large, instance_count: 1}",
+        "{name: primary, model: churn-custom, instance_type: ml.m5.large}",
+    )
+    lines = _refused(reference_env, text, "needs model_data", "instance_count: required")
+    assert len(lines) == 3, lines

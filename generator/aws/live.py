@@ -665,10 +665,11 @@ def run_live(
     1 otherwise. AWS failures raise AwsError (exit code 3)."""
     from generator.aws.progress import account_progress
     from generator.aws.session import Aws, AwsSettings
+    from generator.console import plain_console
     from generator.render.pipeline import read_environment
 
-    out = console or Console(highlight=False, soft_wrap=True)
-    bar_console = progress_console or Console(stderr=True)
+    out = console or plain_console()
+    bar_console = progress_console or plain_console(stderr=True)
     env = read_environment(env_dir)
     if aws is None:
         settings = AwsSettings.from_environment(

@@ -43,6 +43,7 @@ def apply_command(
     time. Stops at the first failure with the root and Terraform's message."""
     import json
 
+    from generator.console import counted
     from generator.errors import GenError, UsageError
     from generator.render.output import APPLY_ORDER
     from generator.terraform.apply_plan import ApplyOrderError, phases
@@ -74,8 +75,8 @@ def apply_command(
     verb = "plan" if plan_only else "apply"
     roots = sum(len(p.roots) for p in the_phases)
     out.print(
-        f"gen {verb} {env_dir}: {len(the_phases)} phases, {roots} roots, {parallel} at a time, "
-        f"with {runner.name}",
+        f"gen {verb} {env_dir}: {counted(len(the_phases), 'phase')}, {counted(roots, 'root')}, "
+        f"{parallel} at a time, with {runner.name}",
         markup=False,
     )
 

@@ -24,10 +24,10 @@ R = TypeVar("R")
 
 
 def console(*, stderr: bool = False) -> Console:
-    """A plain console: no highlighting, no markup surprises, long lines kept whole."""
-    from rich.console import Console
+    """A plain console: no emoji codes, no markup, no highlighting, long lines kept whole."""
+    from generator.console import plain_console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    return plain_console(stderr=stderr)
 
 
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:

@@ -30,12 +30,10 @@ def wide_console(stderr: bool = False, *, wide: bool = True) -> Console:
     `wide=False`, exactly the terminal's width (columns fold their text)."""
     import shutil
 
-    from rich.console import Console
+    from generator.console import plain_console
 
     width = shutil.get_terminal_size((200, 40)).columns
-    return Console(
-        highlight=False, soft_wrap=False, stderr=stderr, width=max(width, 160) if wide else width
-    )
+    return plain_console(stderr=stderr, soft_wrap=False, width=max(width, 160) if wide else width)
 
 
 def _write(path: Path, text: str, format: ExplainFormat) -> None:
@@ -170,9 +168,9 @@ def explain_command(
         if output is not None:
             import io
 
-            from rich.console import Console
+            from generator.console import plain_console
 
-            console = Console(record=True, width=200, file=io.StringIO())
+            console = plain_console(record=True, width=200, file=io.StringIO(), soft_wrap=False)
             console.print(_table(env, report))
             text = console.export_text()
         else:

@@ -72,6 +72,7 @@ def report_json(report: LintReport) -> dict[str, Any]:
 def print_report(report: LintReport, console: Console) -> None:
     """Every finding, one per line, then the summary table per check."""
     from rich.table import Table
+    from rich.text import Text
 
     from generator.checks.lint import Status
 
@@ -85,6 +86,7 @@ def print_report(report: LintReport, console: Console) -> None:
             f"[bold yellow]warning: NOT CHECKED:[/] {n} module source{'s' if n != 1 else ''} "
             "gen lint cannot read; nothing in them was checked (schema, references, checkov). "
             "Local modules and gen's own release (an installed gen's default) are checked.",
+            markup=True,
             highlight=False,
         )
         for source in report.unchecked_modules:
@@ -97,7 +99,7 @@ def print_report(report: LintReport, console: Console) -> None:
     table.add_column("result")
     table.add_column("time", justify="right")
     for o in report.outcomes:
-        result = f"[{_STYLES[o.status]}]{o.status}[/]"
+        result = Text(str(o.status), style=_STYLES[o.status])
         checked = o.checked + (f" ({o.note})" if o.note else "")
         table.add_row(
             str(o.check),
@@ -177,7 +179,8 @@ def lint_command(
     ] = "offline",
 ) -> None:
     """Prove rendered environments valid: parse, terraform fmt, provider schema,
-    references, checkov (with gen's own checks) and render --check.
+    references, checkov (with gen's own checks), render --check, and terraform (real
+    Terraform init, validate and plan, with gen's offline provider by default).
 
     Exit code 0: every check passed; 1: findings; 3: a check could not run. Warnings
     (such as local state, without `state` in topology.yaml) are printed and never fail.

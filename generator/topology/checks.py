@@ -13,7 +13,6 @@ Finding = tuple[tuple[str | int, ...], str]
 def check_topology(t: Topology, raw: Any) -> list[Finding]:
     """Every cross-field problem, as (path, message); empty when the topology is coherent."""
     return [
-        *_accounts(t),
         *_training(t),
         *_registry(t),
         *_stages(t, raw),
@@ -85,15 +84,6 @@ def _account_ref(t: Topology, path: tuple[str | int, ...], name: str) -> Iterato
     if name not in t.accounts:
         known = ", ".join(sorted(t.accounts))
         yield path, f"unknown account '{name}'; accounts defines: {known}"
-
-
-def _accounts(t: Topology) -> Iterator[Finding]:
-    aliases: dict[str, str] = {}
-    for name in t.accounts:
-        alias = name.replace("-", "_")
-        if alias in aliases:
-            yield ("accounts", name), f"'{name}' and '{aliases[alias]}' differ only by - and _"
-        aliases[alias] = name
 
 
 def _training(t: Topology) -> Iterator[Finding]:

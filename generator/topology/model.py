@@ -131,6 +131,9 @@ TagKey = Annotated[
 # https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_Tag.html
 TagValue = Annotated[str, StringConstraints(pattern=r"^[\w .:/=+@-]{0,256}\Z", strict=True)]
 
+# The tags gen itself puts on resources (the Stage tag on a stage's resources only).
+GEN_TAG_KEYS = ("Environment", "Stage", "ManagedBy")
+
 LATEST_APPROVED = "latest-approved"
 
 PRIVATE_IMAGE = re.compile(
@@ -327,6 +330,20 @@ class Topology(Strict):
     # workload OUs hold the stage accounts, and one root or one root per (phase, account).
     organization: Organization | None = None
     layout: Literal["single", "per-account"] = "single"
+
+    @field_validator("tags")
+    @classmethod
+    def _not_gen_tags(cls, tags: dict[str, str]) -> dict[str, str]:
+        # gen sets these on every resource; a topology tag of the same key (in any case: IAM
+        # compares tag keys case-insensitively in conditions,
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) would replace them.
+        taken = [key for key in tags if key.lower() in {k.lower() for k in GEN_TAG_KEYS}]
+        if taken:
+            raise ValueError(
+                f"tag {taken[0]!r} is set by gen on every resource "
+                f"({', '.join(GEN_TAG_KEYS)}); choose another key"
+            )
+        return tags
 
     @field_validator("region")
     @classmethod

@@ -50,6 +50,13 @@ PLACEHOLDERS: dict[str, Any] = {
     "region": "us-east-1",
     "terraform_role": "GenPlaceholderTerraform",
 }
+# Refused values that other rules depend on, stood in for by a valid value of the same kind
+# (an invalid digest must not hide that a private registry image needs `network`).
+VALUE_PLACEHOLDERS: dict[str, str] = {
+    "uri": "gen-placeholder.invalid/gen/placeholder@sha256:" + "0" * 64,
+    "digest": "sha256:" + "0" * 64,
+}
+VALUE_STANDINS = set(VALUE_PLACEHOLDERS.values())
 ROLE_FIELDS = {"role", "execution_role"}
 MAX_ROUNDS = 8
 
@@ -113,6 +120,11 @@ def _set_aside(marked: Any, path: Path, kind: str, placeholders: list[str]) -> P
         ):
             parent[step] = GONE
             return prefix
+        standin = VALUE_PLACEHOLDERS.get(step) if present and end == len(path) else None
+        if standin is not None and parent[step] != standin:
+            parent[step] = standin
+            placeholders.append(standin)
+            return prefix
         if end == 1 and step in PLACEHOLDERS:
             parent[step] = PLACEHOLDERS[step]
             placeholders.append(str(PLACEHOLDERS[step]))
@@ -145,9 +157,13 @@ def salvage(
         progress = False
         for error in errors:
             path = remap(located_path(tuple(error["loc"]), clean))
+            stood_in = len(placeholders)
             done = _set_aside(marked, path, error["type"], placeholders)
             if done is not None:
-                aside.append(done)
+                # A value stood in for stays in the topology: findings at its path are kept
+                # unless they name the placeholder (named_in), e.g. "needs a network".
+                if not (len(placeholders) > stood_in and placeholders[-1] in VALUE_STANDINS):
+                    aside.append(done)
                 progress = True
         if not progress:
             return None

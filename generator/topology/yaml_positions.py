@@ -32,6 +32,17 @@ FORBIDDEN_CHARS = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069"
     "\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
 )
+# Not text at all: surrogates (only a decoder's error handler makes them), and the 66 Unicode
+# noncharacters, U+FDD0..U+FDEF and the last two code points of each of the 17 planes
+# (https://www.unicode.org/faq/private_use.html#noncharacters). YAML 1.1's printable set
+# leaves U+FFFE and U+FFFF out, so PyYAML's reader would stop on them with a bare error.
+NONCHARACTERS = re.compile(
+    "[\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(
+        f"{chr(plane * 0x10000 + 0xFFFE)}-{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
+    )
+    + "]"
+)
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str",
@@ -76,8 +87,12 @@ def check_characters(text: str, file: str) -> list[Problem]:
     problems = []
     body = text[1:] if text.startswith("\ufeff") else text
     offset = len(text) - len(body)
-    for match in FORBIDDEN_CHARS.finditer(body):
-        start = match.start() + offset
+    found = sorted(
+        [(m.start(), m.group(), _HIDES) for m in FORBIDDEN_CHARS.finditer(body)]
+        + [(m.start(), m.group(), _NOT_TEXT) for m in NONCHARACTERS.finditer(body)]
+    )
+    for index, char, why in found[:20]:
+        start = index + offset
         line = text.count("\n", 0, start) + 1
         column = start - (text.rfind("\n", 0, start) + 1) + 1
         problems.append(
@@ -86,13 +101,14 @@ def check_characters(text: str, file: str) -> list[Problem]:
                 line,
                 column,
                 "(yaml)",
-                f"character {match.group()!r} (U+{ord(match.group()):04X}) is not allowed: "
-                "control, bidirectional and zero-width characters can hide what a file says",
+                f"character {char!r} (U+{ord(char):04X}) is not allowed: {why}",
             )
         )
-        if len(problems) == 20:
-            break
     return problems
+
+
+_HIDES = "control, bidirectional and zero-width characters can hide what a file says"
+_NOT_TEXT = "it is a Unicode noncharacter or a lone surrogate, not text"
 
 
 class _BoundedLoader(yaml.SafeLoader):
