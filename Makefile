@@ -50,7 +50,7 @@ $(MERMAID)/node_modules/.installed: $(MERMAID)/package.json $(MERMAID)/package-l
 	@touch $@
 
 # An independent IAM evaluator, from npm: tests/test_iam_diff.py and `make diff-eval` compare
-# gen's evaluator (generator/proofs/evaluator.py) with it.
+# gen's evaluator (generator/iam/evaluator.py) with it.
 $(IAM_SIMULATE)/node_modules/.installed: $(IAM_SIMULATE)/package.json $(IAM_SIMULATE)/package-lock.json
 	npm ci --prefix $(IAM_SIMULATE) --no-audit --no-fund --loglevel=error
 	@touch $@

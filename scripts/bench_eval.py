@@ -4,7 +4,7 @@
 
 A fixed seeded batch of N requests in the shapes gen renders and users write (the generator of
 tests/iam_diff.py: identity, bucket, key, ECR, model package group and trust policies with
-conditions), decided by `generator.proofs.evaluator.authorize`. Prints evaluations per
+conditions), decided by `generator.iam.evaluator.authorize`. Prints evaluations per
 second for the first round (every policy compiled on first use) and the best later round
 (policies compiled, as in `gen verify`, which asks about the same documents many times).
 Aim: 30,000/s. Then the same for the requests `gen verify` itself asks on the golden environments.
@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from iam_diff import REPO, Case, generate, verify_cases
 
-from generator.proofs.evaluator import Request, authorize
+from generator.iam.evaluator import Request, authorize
 
 AIM = 30_000
 

@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from generator.proofs.evaluator import Decision, Outcome, Request, ResourceKind, authorize
+from generator.iam.evaluator import Decision, Outcome, Request, ResourceKind, authorize
 
 REPO = Path(__file__).resolve().parent.parent
 ORACLE_DIR = REPO / "tools" / "iam-simulate"

@@ -16,6 +16,7 @@ PACKAGE = REPO / "generator"
 # its own; `checks` and `proofs` are siblings and import neither each other.
 LAYERS: list[set[str]] = [
     {"errors", "findings", "console", "__init__"},
+    {"iam"},
     {"release"},
     {"topology"},
     {"access"},
@@ -114,7 +115,7 @@ def test_no_import_cycle_at_module_level() -> None:
             visit(node)
 
 
-HEAVY = ("generator.proofs.evaluator", "generator.checks.lint", "boto3", "generator.aws")
+HEAVY = ("generator.iam.evaluator", "generator.checks.lint", "boto3", "generator.aws")
 
 
 def _modules_after(args: list[str]) -> set[str]:
@@ -146,3 +147,58 @@ def test_render_imports_no_evaluator_boto3_or_lint(tmp_path: Path) -> None:
     assert (env / "main.tf").is_file()
     for heavy in HEAVY:
         assert not any(m == heavy or m.startswith(heavy + ".") for m in loaded), heavy
+
+
+# --- one home per fact: IAM statements ------------------------------------------------------
+
+
+def _sources() -> dict[str, str]:
+    return {m: p.read_text(encoding="utf-8") for m, p in MODULES.items()}
+
+
+def test_exactly_one_module_writes_the_policy_version() -> None:
+    writers = sorted(m for m, text in _sources().items() if "2012-10-17" in text)
+    assert writers == ["generator.iam.document"]
+
+
+def test_statements_are_built_only_by_the_iam_document() -> None:
+    """A statement written as a dict literal elsewhere would escape the one normalisation
+    (and the Sid rule below)."""
+    for module, text in _sources().items():
+        tree = ast.parse(text)
+        keys = {
+            k.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Dict)
+            for k in node.keys
+            if isinstance(k, ast.Constant)
+        }
+        if module != "generator.iam.document":
+            assert "Sid" not in keys, f"{module} writes a statement by hand"
+
+
+def _sid_argument(call: ast.Call) -> ast.expr | None:
+    name = call.func.id if isinstance(call.func, ast.Name) else ""
+    if name not in {"statement", "AccessPath", "_trusted_by"}:
+        return None
+    for keyword in call.keywords:
+        if keyword.arg == "sid":
+            return keyword.value
+    if name == "statement" and call.args:
+        return call.args[0]
+    if name == "_trusted_by" and len(call.args) > 1:
+        return call.args[1]
+    return None
+
+
+def test_statement_ids_are_written_literally() -> None:
+    """A Sid seen in a plan greps to the one line that makes it: no f-string Sids, and every
+    AccessPath is built with keyword arguments."""
+    for module, text in _sources().items():
+        for node in ast.walk(ast.parse(text)):
+            if not isinstance(node, ast.Call):
+                continue
+            if isinstance(node.func, ast.Name) and node.func.id == "AccessPath":
+                assert not node.args, f"{module}:{node.lineno}: AccessPath with positional args"
+            sid = _sid_argument(node)
+            assert not isinstance(sid, ast.JoinedStr), f"{module}:{node.lineno}: f-string Sid"

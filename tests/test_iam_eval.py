@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.proofs.evaluator import (
+from generator.iam.evaluator import (
     Effect,
     Grant,
     InvalidPolicyError,

@@ -25,8 +25,8 @@ from generator.access import policies
 from generator.checks.catalog import Check
 from generator.checks.lint import lint
 from generator.cli.main import app
+from generator.iam.evaluator import Request, authorize
 from generator.proofs.directory import verify_directory
-from generator.proofs.evaluator import Request, authorize
 from generator.render.files import render
 from generator.render.pipeline import modules_source_for, read_environment
 

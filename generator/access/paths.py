@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
+from generator.iam.document import Condition
 from generator.topology import arns
 from generator.topology.environment import Environment
 
@@ -41,13 +42,6 @@ class Identity(StrEnum):
 
 
 @dataclass(frozen=True, order=True)
-class Condition:
-    operator: str
-    key: str
-    values: tuple[str, ...]
-
-
-@dataclass(frozen=True, order=True)
 class Principal:
     arn: str
     account_id: str
@@ -55,7 +49,7 @@ class Principal:
     label: str
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, kw_only=True)
 class AccessPath:
     """One allowance. `document` names the resource-side document that carries it (the key
     into `policies.resource_policies`), empty when the side is NONE."""
@@ -223,55 +217,55 @@ def _training(env: Environment) -> Iterator[AccessPath]:
     role = Principal(env.training_role_arn, account, "role", f"training role {t.training.role}")
     bucket = f"artifact bucket {env.bucket_name}"
     yield AccessPath(
-        "TrainingWritesArtifacts",
-        role,
-        (*S3_READ, *S3_WRITE),
-        (arns.objects(env.bucket_name, env.prefix),),
-        env.bucket_account,
-        bucket,
-        Side.BUCKET_POLICY,
-        "bucket",
-        Identity.RENDERED,
-        f"training jobs write model.tar.gz under s3://{env.bucket_name}/{env.prefix}",
+        sid="TrainingWritesArtifacts",
+        principal=role,
+        actions=(*S3_READ, *S3_WRITE),
+        resources=(arns.objects(env.bucket_name, env.prefix),),
+        resource_account=env.bucket_account,
+        resource_label=bucket,
+        side=Side.BUCKET_POLICY,
+        document="bucket",
+        identity=Identity.RENDERED,
+        why=f"training jobs write model.tar.gz under s3://{env.bucket_name}/{env.prefix}",
     )
     yield AccessPath(
-        "TrainingListsArtifacts",
-        role,
-        ("s3:ListBucket",),
-        (arns.bucket(env.bucket_name),),
-        env.bucket_account,
-        bucket,
-        Side.BUCKET_POLICY,
-        "bucket",
-        Identity.RENDERED,
-        "training jobs list their output prefix (and only it)",
+        sid="TrainingListsArtifacts",
+        principal=role,
+        actions=("s3:ListBucket",),
+        resources=(arns.bucket(env.bucket_name),),
+        resource_account=env.bucket_account,
+        resource_label=bucket,
+        side=Side.BUCKET_POLICY,
+        document="bucket",
+        identity=Identity.RENDERED,
+        why="training jobs list their output prefix (and only it)",
         conditions=(Condition("StringLike", "s3:prefix", (f"{env.prefix}*",)),),
     )
     side, doc = _key_side(env, role)
     yield AccessPath(
-        "TrainingUsesOutputKey",
-        role,
-        KMS_TRAINING,
-        (env.key_arn_in_policies,),
-        account,
-        f"training output key alias/{t.training.kms_key.alias}",
-        side,
-        doc,
-        Identity.RENDERED,
-        "training jobs encrypt their output with this key (the estimator's output_kms_key)",
+        sid="TrainingUsesOutputKey",
+        principal=role,
+        actions=KMS_TRAINING,
+        resources=(env.key_arn_in_policies,),
+        resource_account=account,
+        resource_label=f"training output key alias/{t.training.kms_key.alias}",
+        side=side,
+        document=doc,
+        identity=Identity.RENDERED,
+        why="training jobs encrypt their output with this key (the estimator's output_kms_key)",
     )
     for group in t.registry.model_package_groups:
         yield AccessPath(
-            "TrainingRegistersVersions",
-            role,
-            ("sagemaker:CreateModelPackage",),
-            (arns.model_packages(env.region, env.registry_account, group),),
-            env.registry_account,
-            f"model package group {group}",
-            Side.MODEL_PACKAGE_GROUP_POLICY,
-            f"group:{group}",
-            Identity.RENDERED,
-            f"the training pipeline registers new versions in {group}",
+            sid="TrainingRegistersVersions",
+            principal=role,
+            actions=("sagemaker:CreateModelPackage",),
+            resources=(arns.model_packages(env.region, env.registry_account, group),),
+            resource_account=env.registry_account,
+            resource_label=f"model package group {group}",
+            side=Side.MODEL_PACKAGE_GROUP_POLICY,
+            document=f"group:{group}",
+            identity=Identity.RENDERED,
+            why=f"the training pipeline registers new versions in {group}",
         )
     if t.training.existing_role:
         return
@@ -287,16 +281,16 @@ def _trusted_by(service: Principal, sid: str, role: Principal, why: str) -> Acce
     """`service` may assume `role`, only on behalf of the role's own account (the
     aws:SourceAccount condition guards against the confused deputy)."""
     return AccessPath(
-        sid,
-        service,
-        ("sts:AssumeRole",),
-        (role.arn,),
-        role.account_id,
-        role.label,
-        Side.TRUST_POLICY,
-        f"trust:{role.arn}",
-        Identity.SERVICE,
-        why,
+        sid=sid,
+        principal=service,
+        actions=("sts:AssumeRole",),
+        resources=(role.arn,),
+        resource_account=role.account_id,
+        resource_label=role.label,
+        side=Side.TRUST_POLICY,
+        document=f"trust:{role.arn}",
+        identity=Identity.SERVICE,
+        why=why,
         conditions=(Condition("StringEquals", "aws:SourceAccount", (role.account_id,)),),
     )
 
@@ -312,42 +306,42 @@ def _registry_account(env: Environment) -> Iterator[AccessPath]:
     )
     if env.bucket_account != registry:
         yield AccessPath(
-            "RegistryReadsArtifacts",
-            principal,
-            ("s3:GetObject",),
-            (arns.objects(env.bucket_name, env.prefix),),
-            env.bucket_account,
-            f"artifact bucket {env.bucket_name}",
-            Side.BUCKET_POLICY,
-            "bucket",
-            Identity.DELEGATED,
-            "the model registry account reads the artifacts it registers",
+            sid="RegistryReadsArtifacts",
+            principal=principal,
+            actions=("s3:GetObject",),
+            resources=(arns.objects(env.bucket_name, env.prefix),),
+            resource_account=env.bucket_account,
+            resource_label=f"artifact bucket {env.bucket_name}",
+            side=Side.BUCKET_POLICY,
+            document="bucket",
+            identity=Identity.DELEGATED,
+            why="the model registry account reads the artifacts it registers",
         )
     if env.training_account != registry:
         yield AccessPath(
-            "RegistryDecryptsArtifacts",
-            principal,
-            ("kms:Decrypt", "kms:GenerateDataKey"),
-            (env.key_arn_in_policies,),
-            env.training_account,
-            f"training output key alias/{env.topology.training.kms_key.alias}",
-            Side.KMS_GRANT,
-            f"grant:{principal.arn}",
-            Identity.DELEGATED,
-            "the model registry account decrypts artifacts encrypted by training (KMS grant)",
+            sid="RegistryDecryptsArtifacts",
+            principal=principal,
+            actions=("kms:Decrypt", "kms:GenerateDataKey"),
+            resources=(env.key_arn_in_policies,),
+            resource_account=env.training_account,
+            resource_label=f"training output key alias/{env.topology.training.kms_key.alias}",
+            side=Side.KMS_GRANT,
+            document=f"grant:{principal.arn}",
+            identity=Identity.DELEGATED,
+            why="the model registry account decrypts artifacts encrypted by training (KMS grant)",
         )
         for repo in env.topology.training.image_repositories:
             yield AccessPath(
-                "RegistryReadsImages",
-                principal,
-                ECR_REGISTRY_READ,
-                (arns.ecr_repository(env.region, env.training_account, repo),),
-                env.training_account,
-                f"ECR repository {repo}",
-                Side.ECR_REPOSITORY_POLICY,
-                f"ecr:{repo}",
-                Identity.DELEGATED,
-                "model versions registered in the registry account reference these images",
+                sid="RegistryReadsImages",
+                principal=principal,
+                actions=ECR_REGISTRY_READ,
+                resources=(arns.ecr_repository(env.region, env.training_account, repo),),
+                resource_account=env.training_account,
+                resource_label=f"ECR repository {repo}",
+                side=Side.ECR_REPOSITORY_POLICY,
+                document=f"ecr:{repo}",
+                identity=Identity.DELEGATED,
+                why="model versions registered in the registry account reference these images",
             )
 
 
@@ -363,28 +357,28 @@ def _deployment(env: Environment) -> Iterator[AccessPath]:
         label = f"model package group {group}"
         doc = f"group:{group}"
         yield AccessPath(
-            "DeployerDescribesGroup",
-            role,
-            ("sagemaker:DescribeModelPackageGroup",),
-            (env.group_arn(group),),
-            env.registry_account,
-            label,
-            Side.MODEL_PACKAGE_GROUP_POLICY,
-            doc,
-            Identity.RENDERED,
-            "the CI/CD pipeline looks up the group it promotes from",
+            sid="DeployerDescribesGroup",
+            principal=role,
+            actions=("sagemaker:DescribeModelPackageGroup",),
+            resources=(env.group_arn(group),),
+            resource_account=env.registry_account,
+            resource_label=label,
+            side=Side.MODEL_PACKAGE_GROUP_POLICY,
+            document=doc,
+            identity=Identity.RENDERED,
+            why="the CI/CD pipeline looks up the group it promotes from",
         )
         yield AccessPath(
-            "DeployerApprovesVersions",
-            role,
-            GROUP_DEPLOYER,
-            (arns.model_packages(env.region, env.registry_account, group),),
-            env.registry_account,
-            label,
-            Side.MODEL_PACKAGE_GROUP_POLICY,
-            doc,
-            Identity.RENDERED,
-            "the CI/CD pipeline lists, describes and approves (or rejects) model versions",
+            sid="DeployerApprovesVersions",
+            principal=role,
+            actions=GROUP_DEPLOYER,
+            resources=(arns.model_packages(env.region, env.registry_account, group),),
+            resource_account=env.registry_account,
+            resource_label=label,
+            side=Side.MODEL_PACKAGE_GROUP_POLICY,
+            document=doc,
+            identity=Identity.RENDERED,
+            why="the CI/CD pipeline lists, describes and approves (or rejects) model versions",
         )
 
 
@@ -396,62 +390,61 @@ def _stages(env: Environment) -> Iterator[AccessPath]:
         role = Principal(
             role_arn, account, "role", f"{stage.name} execution role {stage.execution_role}"
         )
-        tag = "Stage"
         by_org = org_admission(env, stage.execution_role)
         yield AccessPath(
-            f"{tag}ReadsArtifacts",
-            role,
-            S3_READ,
-            (arns.objects(env.bucket_name, env.prefix),),
-            env.bucket_account,
-            f"artifact bucket {env.bucket_name}",
-            Side.BUCKET_POLICY,
-            "bucket",
-            Identity.RENDERED,
-            f"SageMaker loads model artifacts for the {stage.name} models as this role",
+            sid="StageReadsArtifacts",
+            principal=role,
+            actions=S3_READ,
+            resources=(arns.objects(env.bucket_name, env.prefix),),
+            resource_account=env.bucket_account,
+            resource_label=f"artifact bucket {env.bucket_name}",
+            side=Side.BUCKET_POLICY,
+            document="bucket",
+            identity=Identity.RENDERED,
+            why=f"SageMaker loads model artifacts for the {stage.name} models as this role",
             **by_org,
         )
         side, doc = _key_side(env, role)
         yield AccessPath(
-            f"{tag}DecryptsArtifacts",
-            role,
-            KMS_CONSUMER,
-            (env.key_arn_in_policies,),
-            env.training_account,
-            f"training output key alias/{t.training.kms_key.alias}",
-            side,
-            doc,
-            Identity.RENDERED,
-            f"the artifacts the {stage.name} models load are encrypted with the training key",
+            sid="StageDecryptsArtifacts",
+            principal=role,
+            actions=KMS_CONSUMER,
+            resources=(env.key_arn_in_policies,),
+            resource_account=env.training_account,
+            resource_label=f"training output key alias/{t.training.kms_key.alias}",
+            side=side,
+            document=doc,
+            identity=Identity.RENDERED,
+            why=f"the artifacts the {stage.name} models load are encrypted with the training key",
             **(by_org if side is Side.KEY_POLICY else {}),  # a grant names its grantee
         )
         repos = env.ecr_repositories_read(stage)
         for repo in repos:
             yield AccessPath(
-                f"{tag}PullsImages",
-                role,
-                ECR_PULL,
-                (arns.ecr_repository(env.region, env.training_account, repo),),
-                env.training_account,
-                f"ECR repository {repo}",
-                Side.ECR_REPOSITORY_POLICY,
-                f"ecr:{repo}",
-                Identity.RENDERED,
-                f"SageMaker pulls the {stage.name} model images from the training account",
+                sid="StagePullsImages",
+                principal=role,
+                actions=ECR_PULL,
+                resources=(arns.ecr_repository(env.region, env.training_account, repo),),
+                resource_account=env.training_account,
+                resource_label=f"ECR repository {repo}",
+                side=Side.ECR_REPOSITORY_POLICY,
+                document=f"ecr:{repo}",
+                identity=Identity.RENDERED,
+                why=f"SageMaker pulls the {stage.name} model images from the training account",
                 **by_org,
             )
         if repos:
             yield AccessPath(
-                f"{tag}AuthenticatesToEcr",
-                role,
-                ("ecr:GetAuthorizationToken",),
-                ("*",),
-                account,
-                "ECR authorization (not resource-scoped)",
-                Side.NONE,
-                "",
-                Identity.RENDERED,
-                "an ECR pull starts with a registry token; AWS defines "
+                sid="StageAuthenticatesToEcr",
+                principal=role,
+                actions=("ecr:GetAuthorizationToken",),
+                resources=("*",),
+                resource_account=account,
+                resource_label="ECR authorization (not resource-scoped)",
+                side=Side.NONE,
+                document="",
+                identity=Identity.RENDERED,
+                why="an ECR pull starts with a registry token; AWS defines "
                 "GetAuthorizationToken on no resource, so it can only be granted on *",
             )
         deployer = Principal(
@@ -468,16 +461,16 @@ def _stages(env: Environment) -> Iterator[AccessPath]:
                 )
         for group, versions in sorted(by_group.items()):
             yield AccessPath(
-                f"{tag}CreatesModelsFromVersions",
-                deployer,
-                STAGE_FROM_GROUP,
-                tuple(sorted(versions)),
-                env.registry_account,
-                f"model package group {group}",
-                Side.MODEL_PACKAGE_GROUP_POLICY,
-                f"group:{group}",
-                Identity.EXISTING,
-                f"Terraform creates the {stage.name} models from these approved versions "
+                sid="StageCreatesModelsFromVersions",
+                principal=deployer,
+                actions=STAGE_FROM_GROUP,
+                resources=tuple(sorted(versions)),
+                resource_account=env.registry_account,
+                resource_label=f"model package group {group}",
+                side=Side.MODEL_PACKAGE_GROUP_POLICY,
+                document=f"group:{group}",
+                identity=Identity.EXISTING,
+                why=f"Terraform creates the {stage.name} models from these approved versions "
                 "(and from no other)",
                 **org_admission(env, t.terraform_role),
             )
@@ -492,74 +485,76 @@ def _stages(env: Environment) -> Iterator[AccessPath]:
             # service authorization reference lists no ec2:Vpc key for it), and exactly the
             # stage's subnets and security groups, named by ARN: no condition needed.
             yield AccessPath(
-                f"{tag}CreatesNetworkInterfaces",
-                role,
-                ENI_CREATE,
-                (
+                sid="StageCreatesNetworkInterfaces",
+                principal=role,
+                actions=ENI_CREATE,
+                resources=(
                     f"{ec2}:network-interface/*",
                     *(f"{ec2}:subnet/{s}" for s in sorted(net.subnet_ids)),
                     *(f"{ec2}:security-group/{g}" for g in sorted(net.security_group_ids)),
                 ),
-                account,
-                f"network interfaces in the subnets and security groups of {net.vpc_id}",
-                Side.NONE,
-                "",
-                Identity.RENDERED,
-                "SageMaker creates the models' network interfaces in the stage's subnets, with "
+                resource_account=account,
+                resource_label=(
+                    f"network interfaces in the subnets and security groups of {net.vpc_id}"
+                ),
+                side=Side.NONE,
+                document="",
+                identity=Identity.RENDERED,
+                why="SageMaker creates the models' network interfaces in the stage's subnets, with "
                 "its security groups (VpcConfig)",
             )
             # ec2:Vpc is a condition key of the network-interface resource type for these
             # three actions: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
             yield AccessPath(
-                f"{tag}AttachesToVpc",
-                role,
-                ENI_MANAGE,
-                (f"{ec2}:network-interface/*",),
-                account,
-                f"network interfaces in {net.vpc_id}",
-                Side.NONE,
-                "",
-                Identity.RENDERED,
-                "SageMaker attaches the models' network interfaces and deletes them",
+                sid="StageAttachesToVpc",
+                principal=role,
+                actions=ENI_MANAGE,
+                resources=(f"{ec2}:network-interface/*",),
+                resource_account=account,
+                resource_label=f"network interfaces in {net.vpc_id}",
+                side=Side.NONE,
+                document="",
+                identity=Identity.RENDERED,
+                why="SageMaker attaches the models' network interfaces and deletes them",
                 conditions=(Condition("StringEquals", "ec2:Vpc", (f"{ec2}:vpc/{net.vpc_id}",)),),
             )
             yield AccessPath(
-                f"{tag}DescribesNetwork",
-                role,
-                VPC_DESCRIBE,
-                ("*",),
-                account,
-                "EC2 descriptions (not resource-scoped)",
-                Side.NONE,
-                "",
-                Identity.RENDERED,
-                "SageMaker reads the subnets and security groups of the VpcConfig; AWS defines "
+                sid="StageDescribesNetwork",
+                principal=role,
+                actions=VPC_DESCRIBE,
+                resources=("*",),
+                resource_account=account,
+                resource_label="EC2 descriptions (not resource-scoped)",
+                side=Side.NONE,
+                document="",
+                identity=Identity.RENDERED,
+                why="SageMaker reads the subnets and security groups of the VpcConfig; AWS defines "
                 "these Describe actions on no resource",
             )
         endpoint_logs = "/aws/sagemaker/Endpoints/*"
         yield AccessPath(
-            f"{tag}WritesEndpointLogs",
-            role,
-            ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"),
-            (arns.log_group(env.region, account, endpoint_logs),),
-            account,
-            "endpoint log groups",
-            Side.NONE,
-            "",
-            Identity.RENDERED,
-            "endpoint containers write their logs to CloudWatch",
+            sid="StageWritesEndpointLogs",
+            principal=role,
+            actions=("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"),
+            resources=(arns.log_group(env.region, account, endpoint_logs),),
+            resource_account=account,
+            resource_label="endpoint log groups",
+            side=Side.NONE,
+            document="",
+            identity=Identity.RENDERED,
+            why="endpoint containers write their logs to CloudWatch",
         )
         yield AccessPath(
-            f"{tag}PublishesMetrics",
-            role,
-            ("cloudwatch:PutMetricData",),
-            ("*",),
-            account,
-            "CloudWatch metrics (not resource-scoped)",
-            Side.NONE,
-            "",
-            Identity.RENDERED,
-            "endpoints publish invocation metrics, only in the SageMaker namespaces",
+            sid="StagePublishesMetrics",
+            principal=role,
+            actions=("cloudwatch:PutMetricData",),
+            resources=("*",),
+            resource_account=account,
+            resource_label="CloudWatch metrics (not resource-scoped)",
+            side=Side.NONE,
+            document="",
+            identity=Identity.RENDERED,
+            why="endpoints publish invocation metrics, only in the SageMaker namespaces",
             conditions=(Condition("StringLike", "cloudwatch:namespace", ("/aws/sagemaker/*",)),),
         )
         yield _trusted_by(
@@ -580,56 +575,56 @@ def _credentials_function(
 ) -> Iterator[AccessPath]:
     function_arn = arns.lambda_function(env.region, account, function)
     yield AccessPath(
-        "StageGetsRegistryCredentials",
-        execution_role,
-        ("lambda:InvokeFunction",),
-        (function_arn,),
-        account,
-        f"Lambda {function}",
-        Side.NONE,
-        "",
-        Identity.RENDERED,
-        "SageMaker calls the credentials provider to log in to the private registry",
+        sid="StageGetsRegistryCredentials",
+        principal=execution_role,
+        actions=("lambda:InvokeFunction",),
+        resources=(function_arn,),
+        resource_account=account,
+        resource_label=f"Lambda {function}",
+        side=Side.NONE,
+        document="",
+        identity=Identity.RENDERED,
+        why="SageMaker calls the credentials provider to log in to the private registry",
     )
     fn_role_arn = arns.role(account, function)
     fn_role = Principal(fn_role_arn, account, "role", f"{stage} credentials function {function}")
     yield AccessPath(
-        "CredentialsReadSecret",
-        fn_role,
-        ("secretsmanager:GetSecretValue",),
-        (arns.secret(env.region, account, secret),),
-        account,
-        f"secret {secret}",
-        Side.NONE,
-        "",
-        Identity.RENDERED,
-        "the function returns the private registry login it reads from this secret",
+        sid="CredentialsReadSecret",
+        principal=fn_role,
+        actions=("secretsmanager:GetSecretValue",),
+        resources=(arns.secret(env.region, account, secret),),
+        resource_account=account,
+        resource_label=f"secret {secret}",
+        side=Side.NONE,
+        document="",
+        identity=Identity.RENDERED,
+        why="the function returns the private registry login it reads from this secret",
     )
     log_group = f"/aws/lambda/{function}"
     yield AccessPath(
-        "CredentialsWriteLogs",
-        fn_role,
-        ("logs:CreateLogStream", "logs:PutLogEvents"),
-        (arns.log_group(env.region, account, log_group) + ":*",),
-        account,
-        f"log group {log_group}",
-        Side.NONE,
-        "",
-        Identity.RENDERED,
-        "the function logs its invocations (never the credentials)",
+        sid="CredentialsWriteLogs",
+        principal=fn_role,
+        actions=("logs:CreateLogStream", "logs:PutLogEvents"),
+        resources=(arns.log_group(env.region, account, log_group) + ":*",),
+        resource_account=account,
+        resource_label=f"log group {log_group}",
+        side=Side.NONE,
+        document="",
+        identity=Identity.RENDERED,
+        why="the function logs its invocations (never the credentials)",
     )
     yield AccessPath(
-        "CredentialsWriteTraces",
-        fn_role,
-        ("xray:PutTelemetryRecords", "xray:PutTraceSegments"),
-        ("*",),
-        account,
-        "X-Ray traces (not resource-scoped)",
-        Side.NONE,
-        "",
-        Identity.RENDERED,
-        "the function is traced (tracing_config Active): Lambda refuses to create it unless its "
-        "role may send trace segments; AWS defines these X-Ray actions on no resource",
+        sid="CredentialsWriteTraces",
+        principal=fn_role,
+        actions=("xray:PutTelemetryRecords", "xray:PutTraceSegments"),
+        resources=("*",),
+        resource_account=account,
+        resource_label="X-Ray traces (not resource-scoped)",
+        side=Side.NONE,
+        document="",
+        identity=Identity.RENDERED,
+        why="the function is traced (tracing_config Active): Lambda refuses to create it unless "
+        "its role may send trace segments; AWS defines these X-Ray actions on no resource",
     )
     yield _trusted_by(
         LAMBDA,
@@ -653,15 +648,15 @@ def _jumpstart(env: Environment) -> Iterator[AccessPath]:
         # which products the role may launch is what its association with the portfolio
         # grants: the portfolio's products, whose IDs gen does not know.
         yield AccessPath(
-            "JumpStartLaunchesProducts",
-            role,
-            ("servicecatalog:ProvisionProduct",),
-            (f"arn:aws:catalog:{env.region}:{account}:product/*",),
-            account,
-            f"the products of SageMaker portfolio {portfolio}",
-            Side.PORTFOLIO_ASSOCIATION,
-            f"portfolio:{portfolio}",
-            Identity.EXISTING,
-            "Studio users with this custom execution role launch JumpStart solutions and "
+            sid="JumpStartLaunchesProducts",
+            principal=role,
+            actions=("servicecatalog:ProvisionProduct",),
+            resources=(f"arn:aws:catalog:{env.region}:{account}:product/*",),
+            resource_account=account,
+            resource_label=f"the products of SageMaker portfolio {portfolio}",
+            side=Side.PORTFOLIO_ASSOCIATION,
+            document=f"portfolio:{portfolio}",
+            identity=Identity.EXISTING,
+            why="Studio users with this custom execution role launch JumpStart solutions and "
             "Projects templates",
         )

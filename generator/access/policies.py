@@ -7,66 +7,12 @@ principal or a statement twice); identity policies merge resources.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from generator.access.paths import GRANT_OPERATIONS, AccessPath, Condition, Identity, Side
-from generator.errors import PolicyTooLargeError
+from generator.access.paths import GRANT_OPERATIONS, AccessPath, Identity, Side
+from generator.iam.document import Condition, Document, document, statement
 from generator.topology import arns
-
-Document = dict[str, Any]
-VERSION = "2012-10-17"
-
-# AWS quotas on policy size. IAM counts characters without white space; the others count the
-# document as sent (gen sends it minified).
-LIMITS: dict[str, tuple[int, str]] = {
-    "bucket_policy": (20 * 1024, "bytes"),
-    "key_policy": (32 * 1024, "bytes"),
-    "ecr_repository_policy": (10_240, "characters"),
-    "model_package_group_policy": (20_480, "characters"),
-    "role_inline_policies": (10_240, "characters"),
-    "trust_policy": (2_048, "characters"),
-}
-
-
-def _conditions(conditions: Iterable[Condition]) -> dict[str, dict[str, str | list[str]]]:
-    out: dict[str, dict[str, list[str]]] = defaultdict(dict)
-    for c in sorted(conditions):
-        merged = set(out[c.operator].get(c.key, [])) | set(c.values)
-        out[c.operator][c.key] = sorted(merged)
-    return {
-        op: {k: v[0] if len(v) == 1 else v for k, v in sorted(keys.items())}
-        for op, keys in sorted(out.items())
-    }
-
-
-def _one_or_list(values: Iterable[str]) -> str | list[str]:
-    items = sorted(set(values))
-    return items[0] if len(items) == 1 else items
-
-
-def _statement(
-    sid: str,
-    actions: Iterable[str],
-    resources: Iterable[str] | None,
-    principals: dict[str, Iterable[str]] | None = None,
-    conditions: Iterable[Condition] = (),
-    effect: str = "Allow",
-) -> Document:
-    st: Document = {"Sid": sid, "Effect": effect}
-    if principals == {"AWS": ["*"]}:
-        st["Principal"] = "*"  # only ever in a Deny (bucket policy: no plain HTTP)
-    elif principals is not None:
-        st["Principal"] = {k: _one_or_list(v) for k, v in sorted(principals.items())}
-    st["Action"] = _one_or_list(actions)
-    if resources is not None:
-        st["Resource"] = _one_or_list(resources)
-    cond = _conditions(conditions)
-    if cond:
-        st["Condition"] = cond
-    return st
 
 
 def _unique_sids(statements: list[Document]) -> list[Document]:
@@ -89,16 +35,16 @@ def identity_policy(paths: Iterable[AccessPath], principal_arn: str) -> Document
         if p.principal.arn == principal_arn and p.identity is Identity.RENDERED:
             groups.setdefault((p.actions, p.conditions), []).append(p)
     statements = [
-        _statement(
+        statement(
             min(p.sid for p in group),
-            actions,
-            sorted({r for p in group for r in p.resources}),
+            actions=actions,
+            resources={r for p in group for r in p.resources},
             conditions=conditions,
         )
         for (actions, conditions), group in groups.items()
     ]
     statements.sort(key=lambda s: (s["Sid"], json.dumps(s, sort_keys=True)))
-    return {"Version": VERSION, "Statement": _unique_sids(statements)}
+    return document(_unique_sids(statements))
 
 
 def rendered_principals(paths: Iterable[AccessPath]) -> list[str]:
@@ -130,65 +76,59 @@ def _resource_statements(paths: Iterable[AccessPath], with_resource: bool) -> li
         merged = sorted({r for rs, _ in parts for r in rs})
         sid = min(p.sid for _, group in parts for p in group)
         statements.append(
-            _statement(
+            statement(
                 sid,
-                actions,
-                merged if with_resource else None,
-                {kind: list(principals)},
-                conditions,
+                actions=actions,
+                resources=merged if with_resource else None,
+                # "*": admitted by organization path (resource_conditions narrow it)
+                principals="*" if (kind, principals) == ("AWS", ("*",)) else {kind: principals},
+                conditions=conditions,
             )
         )
     statements.sort(key=lambda s: (s["Sid"], json.dumps(s, sort_keys=True)))
     return _unique_sids(statements)
 
 
-def _select(paths: Iterable[AccessPath], document: str) -> list[AccessPath]:
-    return [p for p in paths if p.document == document]
+def _select(paths: Iterable[AccessPath], name: str) -> list[AccessPath]:
+    return [p for p in paths if p.document == name]
 
 
 def bucket_policy(paths: Iterable[AccessPath], bucket: str) -> Document:
     allow = _resource_statements(_select(paths, "bucket"), with_resource=True)
-    deny_plain_http = _statement(
+    deny_plain_http = statement(
         "DenyInsecureTransport",
-        ["s3:*"],
-        [arns.bucket(bucket), f"{arns.bucket(bucket)}/*"],
-        {"AWS": ["*"]},
-        [Condition("Bool", "aws:SecureTransport", ("false",))],
         effect="Deny",
+        principals="*",
+        actions=["s3:*"],
+        resources=[arns.bucket(bucket), f"{arns.bucket(bucket)}/*"],
+        conditions=[Condition("Bool", "aws:SecureTransport", ("false",))],
     )
-    return {"Version": VERSION, "Statement": [*allow, deny_plain_http]}
+    return document([*allow, deny_plain_http])
 
 
 def key_policy(paths: Iterable[AccessPath], key_account: str) -> Document:
-    admin = _statement(
+    admin = statement(
         "KeyAdministrationByAccount",
-        ["kms:*"],
-        ["*"],
-        {"AWS": [arns.account_root(key_account)]},
+        principals={"AWS": [arns.account_root(key_account)]},
+        actions=["kms:*"],
+        resources=["*"],
     )
     use = _resource_statements(_select(paths, "key"), with_resource=False)
     for st in use:
         st["Resource"] = "*"  # in a key policy, "*" is this key
-    return {"Version": VERSION, "Statement": [admin, *use]}
+    return document([admin, *use])
 
 
 def ecr_repository_policy(paths: Iterable[AccessPath], repository: str) -> Document:
-    return {
-        "Version": VERSION,
-        "Statement": _resource_statements(_select(paths, f"ecr:{repository}"), False),
-    }
+    return document(_resource_statements(_select(paths, f"ecr:{repository}"), False))
 
 
 def model_package_group_policy(paths: Iterable[AccessPath], group: str) -> Document:
-    return {
-        "Version": VERSION,
-        "Statement": _resource_statements(_select(paths, f"group:{group}"), True),
-    }
+    return document(_resource_statements(_select(paths, f"group:{group}"), True))
 
 
 def trust_policy(paths: Iterable[AccessPath], role_arn: str) -> Document:
-    statements = _resource_statements(_select(paths, f"trust:{role_arn}"), False)
-    return {"Version": VERSION, "Statement": statements}
+    return document(_resource_statements(_select(paths, f"trust:{role_arn}"), False))
 
 
 @dataclass(frozen=True, order=True)
@@ -207,20 +147,3 @@ def grants(paths: Iterable[AccessPath]) -> list[Grant]:
         operations = GRANT_OPERATIONS[p.actions]
         out.append(Grant(p.sid, p.principal.arn, operations, p.why))
     return sorted(set(out))
-
-
-# --- sizes -----------------------------------------------------------------------------------
-
-
-def minified(document: Document) -> str:
-    return json.dumps(document, separators=(",", ":"), sort_keys=False)
-
-
-def check_size(name: str, kind: str, documents: Iterable[Document]) -> int:
-    """Raise PolicyTooLargeError when the documents exceed AWS's quota for `kind`."""
-    limit, unit = LIMITS[kind]
-    text = "".join(minified(d) for d in documents)
-    size = len(text.encode()) if unit == "bytes" else len("".join(text.split()))
-    if size > limit:
-        raise PolicyTooLargeError(name, size, limit, unit)
-    return size

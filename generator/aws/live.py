@@ -31,7 +31,8 @@ from rich.console import Console
 
 from generator.access import policies
 from generator.access.paths import AccessPath, Side, access_paths
-from generator.proofs.documents import Document, KmsGrant, PolicyDocuments, Source
+from generator.iam.document import Document
+from generator.proofs.documents import KmsGrant, PolicyDocuments, Source
 from generator.topology import arns
 from generator.topology.environment import Environment
 from generator.topology.model import PrivateImage, Stage

@@ -30,11 +30,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from generator.bootstrap.inventory import Managed
+from generator.iam.document import Condition
 from generator.topology import arns
 from generator.topology.environment import Environment
 
 P = arns.PARTITION
-Condition = tuple[str, str, tuple[str, ...]]  # (operator, key, values)
 Context = tuple[tuple[str, tuple[str, ...]], ...]
 
 # The tags gen puts on everything it creates (root_module: Environment, ManagedBy).
@@ -107,7 +107,8 @@ class _Calls:
     def request_tags(self) -> tuple[tuple[Condition, ...], dict[str, tuple[str, ...]]]:
         """Conditions and context of a create request that tags the new resource gen's."""
         conds: tuple[Condition, ...] = tuple(
-            ("StringEquals", f"aws:RequestTag/{k}", (v,)) for k, v in sorted(self.tags.items())
+            Condition("StringEquals", f"aws:RequestTag/{k}", (v,))
+            for k, v in sorted(self.tags.items())
         )
         ctx: dict[str, tuple[str, ...]] = {
             f"aws:RequestTag/{k}": (v,) for k, v in self.tags.items()
@@ -117,7 +118,8 @@ class _Calls:
     def resource_tags(self) -> tuple[tuple[Condition, ...], dict[str, tuple[str, ...]]]:
         """Conditions and context of a request on a resource gen tagged."""
         conds: tuple[Condition, ...] = tuple(
-            ("StringEquals", f"aws:ResourceTag/{k}", (v,)) for k, v in sorted(self.tags.items())
+            Condition("StringEquals", f"aws:ResourceTag/{k}", (v,))
+            for k, v in sorted(self.tags.items())
         )
         ctx: dict[str, tuple[str, ...]] = {
             f"aws:ResourceTag/{k}": (v,) for k, v in self.tags.items()
@@ -133,7 +135,7 @@ class _Calls:
             rtype,
             "iam:PassRole",
             role_arn,
-            conditions=(("StringEquals", "iam:PassedToService", (service,)),),
+            conditions=(Condition("StringEquals", "iam:PassedToService", (service,)),),
             context={"iam:PassedToService": (service,)},
         )
 
@@ -390,7 +392,7 @@ class _Calls:
             sg,
             write=True,
             scope=sgs,
-            conditions=(("StringEquals", "ec2:CreateAction", ("CreateSecurityGroup",)),),
+            conditions=(Condition("StringEquals", "ec2:CreateAction", ("CreateSecurityGroup",)),),
             context={"ec2:CreateAction": ("CreateSecurityGroup",)},
         )
         self.tagged(
@@ -424,7 +426,9 @@ class _Calls:
             "ec2:CreateTags",
             rules,
             write=True,
-            conditions=(("StringEquals", "ec2:CreateAction", ("AuthorizeSecurityGroupIngress",)),),
+            conditions=(
+                Condition("StringEquals", "ec2:CreateAction", ("AuthorizeSecurityGroupIngress",)),
+            ),
             context={"ec2:CreateAction": ("AuthorizeSecurityGroupIngress",)},
         )
         rule = self.arn("ec2", "security-group-rule/" + _placeholder_id("sgr-", self.item.name))
@@ -453,7 +457,7 @@ class _Calls:
             endpoint,
             write=True,
             scope=endpoints,
-            conditions=(("StringEquals", "ec2:CreateAction", ("CreateVpcEndpoint",)),),
+            conditions=(Condition("StringEquals", "ec2:CreateAction", ("CreateVpcEndpoint",)),),
             context={"ec2:CreateAction": ("CreateVpcEndpoint",)},
         )
         self.tagged(

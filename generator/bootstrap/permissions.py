@@ -8,35 +8,39 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
 
-from generator.bootstrap.calls import Call, Condition
+from generator.bootstrap.calls import Call
 from generator.errors import GenError
+from generator.iam.document import (
+    LIMITS,
+    MANAGED_POLICIES_PER_ROLE,
+    Condition,
+    Document,
+    document,
+    size,
+    statement,
+)
 from generator.topology import arns
 from generator.topology.environment import Environment
 
-VERSION = "2012-10-17"
-MANAGED_POLICY_CHARS = 6_144  # without whitespace
-MANAGED_POLICIES_PER_ROLE = 10
+MANAGED_POLICY_CHARS = LIMITS["managed_policy"][0]  # without whitespace
 
 
 class BootstrapPolicyTooLargeError(GenError):
     exit_code = 2
 
 
-Document = dict[str, Any]
-
-
 def _sid(actions: Iterable[str], n: int) -> str:
-    """The statement's services and its number: Ec2Kms1, Iam3, Sagemaker12, ..."""
+    """The statement's services and its number: Ec2Kms1, Iam3, Sagemaker12, ... (the
+    statements are derived from the calls, so their IDs are too; `gen bootstrap` writes
+    them in order, and the number finds one in the template)."""
     services = sorted({a.split(":", 1)[0] for a in actions})
     return "".join(s.capitalize() for s in services) + str(n)
 
 
-def statements(calls: Iterable[Call]) -> list[dict[str, Any]]:
+def statements(calls: Iterable[Call]) -> list[Document]:
     """The Allow statements that grant exactly these calls' actions on their scopes."""
     Key = tuple[str, tuple[Condition, ...]]
     actions_of: dict[Key, set[str]] = defaultdict(set)
@@ -48,49 +52,37 @@ def statements(calls: Iterable[Call]) -> list[dict[str, Any]]:
     for (scope, conds), actions in actions_of.items():
         group: Group = (tuple(sorted(actions, key=str.lower)), conds)
         scopes_of[group].append(scope)
-    out = []
     ordered = sorted(scopes_of.items(), key=lambda kv: (sorted(kv[1]), kv[0]))
-    for n, ((actions_, conds), scopes) in enumerate(ordered, start=1):
-        unique = sorted(set(scopes))
-        st: dict[str, Any] = {
-            "Sid": _sid(actions_, n),
-            "Effect": "Allow",
-            "Action": list(actions_) if len(actions_) > 1 else actions_[0],
-            "Resource": unique if len(unique) > 1 else unique[0],
-        }
-        if conds:
-            block: dict[str, dict[str, Any]] = defaultdict(dict)
-            for operator, cond_key, values in conds:
-                block[operator][cond_key] = list(values) if len(values) > 1 else values[0]
-            st["Condition"] = {op: dict(sorted(keys.items())) for op, keys in sorted(block.items())}
-        out.append(st)
-    return out
+    return [
+        statement(_sid(actions, n), actions=actions, resources=scopes, conditions=conds)
+        for n, ((actions, conds), scopes) in enumerate(ordered, start=1)
+    ]
 
 
-def size(document: Document) -> int:
+def _size(document_: Document) -> int:
     """Characters IAM counts against the managed policy quota (whitespace excluded)."""
-    return len("".join(json.dumps(document, separators=(",", ":")).split()))
+    return size("managed_policy", [document_])
 
 
-def split(statements_: list[dict[str, Any]], what: str) -> list[Document]:
+def split(statements_: list[Document], what: str) -> list[Document]:
     """Managed policy documents of at most MANAGED_POLICY_CHARS each, statements in order."""
     documents: list[Document] = []
-    current: list[dict[str, Any]] = []
+    current: list[Document] = []
     for st in statements_:
-        candidate = {"Version": VERSION, "Statement": [*current, st]}
-        if current and size(candidate) > MANAGED_POLICY_CHARS:
-            documents.append({"Version": VERSION, "Statement": current})
+        candidate = document([*current, st])
+        if current and _size(candidate) > MANAGED_POLICY_CHARS:
+            documents.append(document(current))
             current = [st]
         else:
             current.append(st)
-        alone = {"Version": VERSION, "Statement": [st]}
-        if size(alone) > MANAGED_POLICY_CHARS:
+        alone = document([st])
+        if _size(alone) > MANAGED_POLICY_CHARS:
             raise BootstrapPolicyTooLargeError(
-                f"{what}: statement {st['Sid']} alone is {size(alone)} characters, over the "
+                f"{what}: statement {st['Sid']} alone is {_size(alone)} characters, over the "
                 f"{MANAGED_POLICY_CHARS} of a managed policy"
             )
     if current:
-        documents.append({"Version": VERSION, "Statement": current})
+        documents.append(document(current))
     if len(documents) > MANAGED_POLICIES_PER_ROLE:
         raise BootstrapPolicyTooLargeError(
             f"{what}: {len(documents)} managed policies, over the {MANAGED_POLICIES_PER_ROLE} "
@@ -102,33 +94,24 @@ def split(statements_: list[dict[str, Any]], what: str) -> list[Document]:
 def terraform_principal_policy(env: Environment) -> Document:
     """What terraform_principal's own identity policy needs: assume terraform_role in every
     account of the topology (its account is not gen's to change)."""
-    return {
-        "Version": VERSION,
-        "Statement": [
-            {
-                "Sid": "AssumeGenTerraformRole",
-                "Effect": "Allow",
-                "Action": "sts:AssumeRole",
-                "Resource": sorted(env.terraform_role_arn(a) for a in env.account_ids()),
-            }
-        ],
-    }
+    roles = sorted(env.terraform_role_arn(a) for a in env.account_ids())
+    assume = statement("AssumeGenTerraformRole", actions=["sts:AssumeRole"], resources=roles)
+    assume["Resource"] = roles  # a list even for one account: the file keeps one shape
+    return document([assume])
 
 
 def trust_policy(env: Environment) -> Document:
     principal = env.topology.terraform_principal
     assert principal is not None
-    return {
-        "Version": VERSION,
-        "Statement": [
-            {
-                "Sid": "TerraformPrincipal",
-                "Effect": "Allow",
-                "Principal": {"AWS": principal},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
+    return document(
+        [
+            statement(
+                "TerraformPrincipal",
+                principals={"AWS": [principal]},
+                actions=["sts:AssumeRole"],
+            )
+        ]
+    )
 
 
 def state_bucket_policy(env: Environment) -> Document:
@@ -136,16 +119,15 @@ def state_bucket_policy(env: Environment) -> Document:
     state = env.topology.state
     assert state is not None
     bucket = arns.bucket(state.bucket)
-    return {
-        "Version": VERSION,
-        "Statement": [
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [bucket, f"{bucket}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }
-        ],
-    }
+    return document(
+        [
+            statement(
+                "DenyInsecureTransport",
+                effect="Deny",
+                principals="*",
+                actions=["s3:*"],
+                resources=[bucket, f"{bucket}/*"],
+                conditions=[Condition("Bool", "aws:SecureTransport", ("false",))],
+            )
+        ]
+    )

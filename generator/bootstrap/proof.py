@@ -28,7 +28,8 @@ from generator.bootstrap.calls import Call
 from generator.bootstrap.permissions import state_bucket_policy
 from generator.bootstrap.template import Bootstrap
 from generator.errors import GenError
-from generator.proofs.evaluator import Decision, Document, Request, ResourceKind, authorize
+from generator.iam.document import Document
+from generator.iam.evaluator import Decision, Request, ResourceKind, authorize
 from generator.topology import arns
 
 SECURE = {"aws:SecureTransport": ("true",)}

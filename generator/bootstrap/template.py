@@ -26,7 +26,6 @@ from typing import Any
 from generator.bootstrap.calls import Call, account_calls
 from generator.bootstrap.inventory import Managed, by_account, inventory
 from generator.bootstrap.permissions import (
-    Document,
     split,
     state_bucket_policy,
     statements,
@@ -34,6 +33,7 @@ from generator.bootstrap.permissions import (
     trust_policy,
 )
 from generator.errors import GenError
+from generator.iam.document import Document
 from generator.render.root_module import build_root
 from generator.topology.environment import Environment
 

@@ -7,9 +7,8 @@ with boto3. Both produce this one shape, and the access proofs evaluate only thi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-Document = dict[str, Any]
+from generator.iam.document import Document
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from lark import Token, Tree
 from lark.exceptions import LarkError
 
 from generator.errors import InputError, Problem
-from generator.proofs.documents import Document, KmsGrant, PolicyDocuments, Source
+from generator.iam.document import Document
+from generator.proofs.documents import KmsGrant, PolicyDocuments, Source
 from generator.proofs.verify import Association
 from generator.render.output import root_directories
 from generator.topology import textfile

@@ -14,6 +14,7 @@ from typing import Any
 from generator.access import policies
 from generator.access.paths import AccessPath, Side, access_paths
 from generator.errors import PoliciesTooLargeError, PolicyTooLargeError
+from generator.iam.document import LIMITS, Document, check_size
 from generator.render.hcl import Block, Expr, JsonEncode
 from generator.topology import arns
 from generator.topology.environment import Environment
@@ -122,11 +123,11 @@ class _Builder:
             {p.principal.arn for p in self.by_document.get(document, []) if not p.admitted_by_org}
         )
 
-    def size(self, name: str, kind: str, *documents: policies.Document) -> None:
+    def size(self, name: str, kind: str, *documents: Document) -> None:
         """Record a policy's size; an overflow is kept, and all are raised after the build."""
-        limit, unit = policies.LIMITS[kind]
+        limit, unit = LIMITS[kind]
         try:
-            self.root.sizes[name] = (policies.check_size(name, kind, documents), limit, unit)
+            self.root.sizes[name] = (check_size(name, kind, documents), limit, unit)
         except PolicyTooLargeError as exc:
             self.root.sizes[name] = (exc.size, limit, unit)
             self.overflows.append((kind, exc))

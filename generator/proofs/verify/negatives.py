@@ -8,8 +8,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from generator.access.paths import AccessPath, Side
-from generator.proofs.documents import Document
-from generator.proofs.evaluator import (
+from generator.iam.document import Document
+from generator.iam.evaluator import (
     action_matches,
     arn_matches,
 )

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from generator.access import policies
 from generator.access.paths import GRANT_OPERATIONS, AccessPath, Identity, Side
-from generator.proofs.documents import Document, PolicyDocuments
-from generator.proofs.evaluator import (
+from generator.iam.document import Document
+from generator.iam.evaluator import (
     Decision,
     Effect,
     Outcome,
@@ -16,6 +16,7 @@ from generator.proofs.evaluator import (
     ResourceKind,
     evaluate_policy,
 )
+from generator.proofs.documents import PolicyDocuments
 from generator.proofs.verify.probes import (
     NO_TARGET_KIND,
     SIDE_NAMES,

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from generator.access.paths import GRANT_OPERATIONS, AccessPath, Condition, Side
-from generator.proofs.documents import Document, PolicyDocuments, Source
-from generator.proofs.evaluator import (
+from generator.access.paths import GRANT_OPERATIONS, AccessPath, Side
+from generator.iam.document import Condition, Document, document, statement
+from generator.iam.evaluator import (
     Decision,
     Effect,
     Grant,
@@ -17,18 +17,14 @@ from generator.proofs.evaluator import (
     ResourceKind,
     authorize,
 )
+from generator.proofs.documents import PolicyDocuments, Source
 from generator.proofs.verify.report import SideReport
 from generator.topology.environment import Environment
 
 PLACEHOLDER_KEY_ID = "00000000-0000-4000-8000-000000000000"
 SENTINEL_ROLE = "GenVerifyRoleNotInTopology"
 OTHER_GROUP = "gen-verify-group-not-in-topology"
-WORST_CASE: Document = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {"Sid": "WorstCaseOutsideGen", "Effect": "Allow", "Action": "*", "Resource": "*"}
-    ],
-}
+WORST_CASE = document([statement("WorstCaseOutsideGen", actions=["*"], resources=["*"])])
 SERVICES = ("sagemaker.amazonaws.com", "lambda.amazonaws.com", "ec2.amazonaws.com")
 
 

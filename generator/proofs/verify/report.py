@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from generator.access.paths import AccessPath
-from generator.proofs.documents import Source
-from generator.proofs.evaluator import (
+from generator.iam.evaluator import (
     NOT_MODELLED,
     Decision,
 )
+from generator.proofs.documents import Source
 
 if TYPE_CHECKING:
     from generator.proofs.verify.probes import Probe

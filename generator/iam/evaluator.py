@@ -12,7 +12,7 @@ Modelled (each rule cites its page in tests/iam_cases/cases.yaml):
 - the String*, Arn*, Bool and Null condition operators, `...IfExists`, `ForAnyValue:` and
   `ForAllValues:`; several operators, keys: AND; several values: OR (NOR when negated);
 - policy variables `${key}`, `${key, 'default'}`, `${*}`, `${?}`, `${$}` in Resource and
-  condition values (version 2012-10-17 only);
+  condition values (the current policy version, `document.VERSION`, only);
 - one account: the union of the identity and resource policies, except that a role's trust
   policy and a KMS key policy must allow the principal (directly, or through its account's
   root, which then needs the identity policy too); across accounts: both sides must allow;
@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-Document = Mapping[str, Any]
+from generator.iam.document import VERSION, Document
 
 NOT_MODELLED = (
     "service control policies and resource control policies (AWS Organizations)",
@@ -821,7 +821,7 @@ def _compile_policy(document: Document, resource_policy: bool) -> _Policy:
         statements = raw if isinstance(raw, list) else [raw] if raw is not None else []
         if not statements:
             raise InvalidPolicyError("the policy has no Statement")
-        variables = document.get("Version") == "2012-10-17"
+        variables = document.get("Version") == VERSION
         compiled = []
         for i, st in enumerate(statements):
             if not isinstance(st, Mapping):
